@@ -1,0 +1,68 @@
+"""`InMemoryJobQueue`: the consumer side of the jobs in-memory units of work defer."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import attrs
+
+from afp_adapters.fakes.unit_of_work import InMemoryDatabase
+from afp_core.domain.jobs import Job
+
+
+class InMemoryJobQueue:
+    """Implements `JobQueue` over an `InMemoryDatabase`'s committed jobs."""
+
+    def __init__(self, db: InMemoryDatabase) -> None:
+        self._db = db
+
+    async def _update(
+        self, job_id: str, status: str, *, run_at: datetime | None = None, error: str | None = None
+    ) -> None:
+        async with self._db.lock:
+            tables = self._db.tables.copy()
+            record = tables.jobs[job_id]
+            tables.jobs[job_id] = attrs.evolve(
+                record, status=status, run_at=run_at or record.run_at, error=error
+            )
+            self._db.tables = tables
+
+    async def due(self, now: datetime, *, limit: int = 10) -> Sequence[tuple[str, Job]]:
+        async with self._db.lock:
+            tables = self._db.tables.copy()
+            ready = sorted(
+                (r for r in tables.jobs.values() if r.status == "waiting" and r.run_at <= now),
+                key=lambda r: (r.run_at, r.id),
+            )[:limit]
+            claimed = []
+            for record in ready:
+                tables.jobs[record.id] = attrs.evolve(
+                    record, status="running", attempts=record.attempts + 1
+                )
+                claimed.append((record.id, attrs.evolve(record.job, attempts=record.attempts)))
+            self._db.tables = tables
+            return claimed
+
+    async def complete(self, job_id: str) -> None:
+        await self._update(job_id, "done")
+
+    async def retry(self, job_id: str, *, run_at: datetime, error: str) -> None:
+        await self._update(job_id, "waiting", run_at=run_at, error=error)
+
+    async def fail(self, job_id: str, *, error: str) -> None:
+        await self._update(job_id, "failed", error=error)
+
+    async def next_run_at(self) -> datetime | None:
+        waiting = [r.run_at for r in self._db.tables.jobs.values() if r.status == "waiting"]
+        return min(waiting, default=None)
+
+    def counts(self) -> dict[str, int]:
+        """Jobs per status, for tests and the demo."""
+        found: dict[str, int] = {}
+        for record in self._db.tables.jobs.values():
+            found[record.status] = found.get(record.status, 0) + 1
+        return found
+
+
+__all__ = ["InMemoryJobQueue"]

@@ -1,0 +1,253 @@
+"""In-memory repositories over the tables of one unit of work. Rows go in and out as copies,
+so nothing a caller holds can change the database behind the unit of work's back."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from datetime import datetime
+
+from afp_adapters.fakes._state import JobRecord, Tables
+from afp_core.domain.batch import Batch
+from afp_core.domain.errors import Conflict, NotFound
+from afp_core.domain.events import DomainEvent
+from afp_core.domain.idempotency import IdempotencyRecord
+from afp_core.domain.ids import BatchId, PostId, PurchaseId, UserId, VideoId
+from afp_core.domain.jobs import Job
+from afp_core.domain.payments import PaymentProviderName, Purchase
+from afp_core.domain.social import OAuthState, Post, SocialConnection, SocialProvider
+from afp_core.domain.users import User
+from afp_core.domain.video import Video, VideoStatus
+from afp_core.ports.system import IdGenerator
+
+
+class InMemoryUserRepository:
+    def __init__(self, tables: Tables) -> None:
+        self._t = tables
+
+    async def add(self, user: User) -> None:
+        if any(u.email == user.email for u in self._t.users.values()):
+            raise Conflict(f"{user.email} is already registered")
+        self._t.users[user.id] = copy.deepcopy(user)
+
+    async def get(self, user_id: UserId) -> User:
+        if user_id not in self._t.users:
+            raise NotFound(f"user {user_id} not found")
+        return copy.deepcopy(self._t.users[user_id])
+
+    async def by_email(self, email: str) -> User | None:
+        wanted = email.strip().lower()
+        found = next((u for u in self._t.users.values() if u.email == wanted), None)
+        return copy.deepcopy(found)
+
+    async def list(self, *, limit: int = 50, offset: int = 0) -> Sequence[User]:
+        users = sorted(self._t.users.values(), key=lambda u: (u.created_at, u.id))
+        return [copy.deepcopy(u) for u in users[offset : offset + limit]]
+
+
+class InMemoryVideoRepository:
+    def __init__(self, tables: Tables) -> None:
+        self._t = tables
+
+    async def add(self, video: Video) -> None:
+        self._t.videos[video.id] = copy.deepcopy(video)
+
+    async def get(self, user_id: UserId, video_id: VideoId) -> Video:
+        video = self._t.videos.get(video_id)
+        if video is None or video.user_id != user_id:
+            raise NotFound(f"video {video_id} not found")
+        return copy.deepcopy(video)
+
+    async def get_any(self, video_id: VideoId) -> Video:
+        video = self._t.videos.get(video_id)
+        if video is None:
+            raise NotFound(f"video {video_id} not found")
+        return copy.deepcopy(video)
+
+    async def by_task_id(self, provider_task_id: str) -> Video | None:
+        found = next(
+            (v for v in self._t.videos.values() if v.provider_task_id == provider_task_id), None
+        )
+        return copy.deepcopy(found)
+
+    async def save(self, video: Video) -> None:
+        if video.id not in self._t.videos:
+            raise NotFound(f"video {video.id} not found")
+        self._t.videos[video.id] = copy.deepcopy(video)
+
+    def _newest(
+        self, videos: list[Video], status: VideoStatus | None, limit: int, offset: int
+    ) -> Sequence[Video]:
+        chosen = [v for v in videos if status is None or v.status is status]
+        chosen.sort(key=lambda v: (v.created_at, v.id), reverse=True)
+        return [copy.deepcopy(v) for v in chosen[offset : offset + limit]]
+
+    async def list_for_user(
+        self,
+        user_id: UserId,
+        *,
+        status: VideoStatus | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> Sequence[Video]:
+        mine = [v for v in self._t.videos.values() if v.user_id == user_id]
+        return self._newest(mine, status, limit, offset)
+
+    async def list_all(
+        self, *, status: VideoStatus | None = None, limit: int = 50, offset: int = 0
+    ) -> Sequence[Video]:
+        return self._newest(list(self._t.videos.values()), status, limit, offset)
+
+
+class InMemoryBatchRepository:
+    def __init__(self, tables: Tables) -> None:
+        self._t = tables
+
+    async def add(self, batch: Batch) -> None:
+        self._t.batches[batch.id] = copy.deepcopy(batch)
+
+    async def get(self, user_id: UserId, batch_id: BatchId) -> Batch:
+        batch = self._t.batches.get(batch_id)
+        if batch is None or batch.user_id != user_id:
+            raise NotFound(f"batch {batch_id} not found")
+        return copy.deepcopy(batch)
+
+    async def get_any(self, batch_id: BatchId) -> Batch:
+        batch = self._t.batches.get(batch_id)
+        if batch is None:
+            raise NotFound(f"batch {batch_id} not found")
+        return copy.deepcopy(batch)
+
+    async def save(self, batch: Batch) -> None:
+        self._t.batches[batch.id] = copy.deepcopy(batch)
+
+
+class InMemoryPurchaseRepository:
+    def __init__(self, tables: Tables) -> None:
+        self._t = tables
+
+    async def add(self, purchase: Purchase) -> None:
+        self._t.purchases[purchase.id] = copy.deepcopy(purchase)
+
+    async def get(self, purchase_id: PurchaseId) -> Purchase | None:
+        return copy.deepcopy(self._t.purchases.get(purchase_id))
+
+    async def by_payment_id(
+        self, provider: PaymentProviderName, payment_id: str
+    ) -> Purchase | None:
+        found = next(
+            (
+                p
+                for p in self._t.purchases.values()
+                if p.provider is provider and p.payment_id == payment_id
+            ),
+            None,
+        )
+        return copy.deepcopy(found)
+
+    async def save(self, purchase: Purchase) -> None:
+        self._t.purchases[purchase.id] = copy.deepcopy(purchase)
+
+
+class InMemoryWebhookInbox:
+    def __init__(self, tables: Tables) -> None:
+        self._t = tables
+
+    async def record(self, provider: str, event_id: str, received_at: datetime) -> bool:
+        if (provider, event_id) in self._t.webhook_events:
+            return False
+        self._t.webhook_events[(provider, event_id)] = received_at
+        return True
+
+
+class InMemorySocialConnectionRepository:
+    def __init__(self, tables: Tables) -> None:
+        self._t = tables
+
+    async def get(self, user_id: UserId, provider: SocialProvider) -> SocialConnection | None:
+        return copy.deepcopy(self._t.connections.get((user_id, provider.value)))
+
+    async def save(self, connection: SocialConnection) -> None:
+        key = (connection.user_id, connection.provider.value)
+        self._t.connections[key] = copy.deepcopy(connection)
+
+    async def list_for_user(self, user_id: UserId) -> Sequence[SocialConnection]:
+        return [copy.deepcopy(c) for (uid, _), c in self._t.connections.items() if uid == user_id]
+
+
+class InMemoryOAuthStateRepository:
+    def __init__(self, tables: Tables) -> None:
+        self._t = tables
+
+    async def add(self, state: OAuthState) -> None:
+        self._t.oauth_states[state.state] = state
+
+    async def pop(self, state: str) -> OAuthState | None:
+        return self._t.oauth_states.pop(state, None)
+
+
+class InMemoryPostRepository:
+    def __init__(self, tables: Tables) -> None:
+        self._t = tables
+
+    async def add(self, post: Post) -> None:
+        self._t.posts[post.id] = copy.deepcopy(post)
+
+    async def get(self, user_id: UserId, post_id: PostId) -> Post:
+        post = self._t.posts.get(post_id)
+        if post is None or post.user_id != user_id:
+            raise NotFound(f"post {post_id} not found")
+        return copy.deepcopy(post)
+
+    async def get_any(self, post_id: PostId) -> Post:
+        post = self._t.posts.get(post_id)
+        if post is None:
+            raise NotFound(f"post {post_id} not found")
+        return copy.deepcopy(post)
+
+    async def save(self, post: Post) -> None:
+        self._t.posts[post.id] = copy.deepcopy(post)
+
+    async def list_for_user(self, user_id: UserId, *, limit: int = 50) -> Sequence[Post]:
+        mine = sorted(
+            (p for p in self._t.posts.values() if p.user_id == user_id),
+            key=lambda p: (p.created_at, p.id),
+            reverse=True,
+        )
+        return [copy.deepcopy(p) for p in mine[:limit]]
+
+
+class InMemoryIdempotencyRepository:
+    def __init__(self, tables: Tables) -> None:
+        self._t = tables
+
+    async def get(self, scope: str, key: str) -> IdempotencyRecord | None:
+        return self._t.idempotency.get((scope, key))
+
+    async def add(self, record: IdempotencyRecord) -> None:
+        if (record.scope, record.key) in self._t.idempotency:
+            raise Conflict(f"idempotency key {record.key!r} is being used concurrently")
+        self._t.idempotency[(record.scope, record.key)] = record
+
+
+class InMemoryJobOutbox:
+    def __init__(self, tables: Tables, ids: IdGenerator) -> None:
+        self._t = tables
+        self._ids = ids
+
+    async def defer(self, job: Job) -> None:
+        if job.dedupe_key is not None and any(
+            r.job.dedupe_key == job.dedupe_key and r.status == "waiting"
+            for r in self._t.jobs.values()
+        ):
+            return
+        job_id = self._ids.new_id()
+        self._t.jobs[job_id] = JobRecord(id=job_id, job=job, run_at=job.run_at)
+
+
+class InMemoryEventLog:
+    def __init__(self, tables: Tables) -> None:
+        self._t = tables
+
+    def record(self, event: DomainEvent) -> None:
+        self._t.events.append(event)

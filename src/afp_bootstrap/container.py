@@ -1,0 +1,206 @@
+"""The composition root: one `DeclarativeContainer` wiring ports to adapters and use cases.
+
+Real or fake adapters are chosen from `Settings`; tests replace any provider with
+`container.<name>.override(...)`. Nothing here does I/O at import time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from dependency_injector import containers, providers
+
+from afp_adapters.crypto import FernetTokenCipher
+from afp_adapters.fakes import (
+    FakeContentModerator,
+    FakeImageInspector,
+    FakePayments,
+    FakeProductScraper,
+    FakeScriptWriter,
+    FakeSocialPublisher,
+    FakeVideoGenerator,
+    InMemoryDatabase,
+    InMemoryJobQueue,
+    MemoryMediaStorage,
+    bundled_catalogue,
+)
+from afp_adapters.storage import LocalFileStorage
+from afp_adapters.system import SystemClock, UlidIdGenerator
+from afp_bootstrap.settings import Settings
+from afp_core.domain.payments import PaymentProviderName
+from afp_core.domain.policy import BatchLimits, SocialTiming, VideoTiming
+from afp_core.domain.pricing import PriceTable, default_price_table
+from afp_core.domain.social import SocialProvider
+from afp_core.ports.commerce import PaymentProvider, SocialPublisher, TokenCipher
+from afp_core.ports.generation import MediaStorage
+from afp_core.usecases import (
+    AdjustCredits,
+    AssessContent,
+    BeginSocialConnection,
+    CancelBatch,
+    CancelVideo,
+    CreateCheckout,
+    CreateUser,
+    DisconnectSocialAccount,
+    ExpireHolds,
+    FinishSocialConnection,
+    GetAccountSummary,
+    GetBatchStatus,
+    HandlePaymentNotice,
+    HandleVideoCallback,
+    PollVideo,
+    ProcessBatchItem,
+    PublishVideo,
+    RefreshPostStatus,
+    ScrapeProduct,
+    SettleVideo,
+    StartBatch,
+    StartVideo,
+    SubmitVideo,
+    WriteScript,
+)
+
+
+class ConfigurationError(RuntimeError):
+    """Settings that cannot work (a missing key, an unsupported URL...)."""
+
+
+def _price_table(settings: Settings) -> PriceTable:
+    table = default_price_table()
+    if settings.credit_packs:
+        table = table.with_packs(p.to_domain() for p in settings.credit_packs)
+    return table
+
+
+def _storage(settings: Settings) -> MediaStorage:
+    url = settings.storage_url
+    parts = urlsplit(url)
+    if parts.scheme == "file":
+        return LocalFileStorage(Path((parts.netloc + parts.path) or "."))
+    if parts.scheme == "memory":
+        return MemoryMediaStorage()
+    raise ConfigurationError(
+        f"AFP_STORAGE_URL {url!r}: this version stores to file:// or memory:// only"
+    )
+
+
+def _cipher(settings: Settings) -> TokenCipher:
+    keys = [k.get_secret_value() for k in settings.token_keys]
+    if not keys:
+        if settings.provider_mode == "real":
+            raise ConfigurationError("AFP_TOKEN_KEYS is required with real providers")
+        keys = [FernetTokenCipher.generate_key()]  # demo: tokens live as long as the process
+    return FernetTokenCipher(keys)
+
+
+def _payments(settings: Settings) -> dict[PaymentProviderName, PaymentProvider]:
+    secret = settings.fake_webhook_secret
+    fake = FakePayments(secret.get_secret_value() if secret else None)
+    return {PaymentProviderName.FAKE: fake}
+
+
+def _publishers(_: Settings) -> dict[SocialProvider, SocialPublisher]:
+    return {p: FakeSocialPublisher(p) for p in SocialProvider}
+
+
+def _check_mode(settings: Settings) -> Settings:
+    if settings.provider_mode == "real":
+        raise ConfigurationError(
+            "real providers (OpenAI, Kie.ai, payments, social) are not wired in this version; "
+            "set AFP_PROVIDERS=fake or unset the provider keys"
+        )
+    return settings
+
+
+class Container(containers.DeclarativeContainer):
+    """Everything AFP needs, built lazily from `settings`."""
+
+    settings = providers.Dependency(instance_of=Settings)
+    checked_settings = providers.Singleton(_check_mode, settings)
+
+    clock = providers.Singleton(SystemClock)
+    ids = providers.Singleton(UlidIdGenerator)
+    prices = providers.Singleton(_price_table, checked_settings)
+    video_timing = providers.Object(VideoTiming())
+    batch_limits = providers.Object(BatchLimits())
+    social_timing = providers.Object(SocialTiming())
+
+    database = providers.Singleton(InMemoryDatabase, ids)
+    uow = providers.Callable(lambda db: db.unit_of_work, database)
+    job_queue = providers.Singleton(InMemoryJobQueue, database)
+
+    scraper = providers.Singleton(FakeProductScraper, providers.Callable(bundled_catalogue))
+    script_writer = providers.Singleton(FakeScriptWriter)
+    moderator = providers.Singleton(FakeContentModerator)
+    image_inspector = providers.Singleton(FakeImageInspector)
+    video_generator = providers.Singleton(FakeVideoGenerator)
+    storage = providers.Singleton(_storage, checked_settings)
+    cipher = providers.Singleton(_cipher, checked_settings)
+    payments = providers.Singleton(_payments, checked_settings)
+    publishers = providers.Singleton(_publishers, checked_settings)
+
+    # ---------------------------------------------------------------- use cases
+    create_user = providers.Factory(CreateUser, uow, clock, ids)
+    scrape_product = providers.Factory(ScrapeProduct, scraper)
+    write_script = providers.Factory(WriteScript, script_writer)
+    assess_content = providers.Factory(AssessContent, uow, prices, moderator, image_inspector)
+    start_video = providers.Factory(
+        StartVideo, uow, clock, ids, prices, moderator, image_inspector, video_timing
+    )
+    submit_video = providers.Factory(
+        SubmitVideo,
+        uow,
+        video_generator,
+        clock,
+        video_timing,
+        providers.Callable(lambda s: s.kie_callback_url, checked_settings),
+    )
+    poll_video = providers.Factory(PollVideo, uow, video_generator, storage, clock, video_timing)
+    settle_video = providers.Factory(SettleVideo, uow, clock)
+    handle_video_callback = providers.Factory(HandleVideoCallback, uow, clock)
+    cancel_video = providers.Factory(CancelVideo, uow, clock)
+    start_batch = providers.Factory(StartBatch, uow, clock, ids, prices, batch_limits)
+    process_batch_item = providers.Factory(
+        ProcessBatchItem,
+        uow,
+        scraper,
+        script_writer,
+        moderator,
+        clock,
+        ids,
+        prices,
+        video_timing,
+    )
+    cancel_batch = providers.Factory(CancelBatch, uow, clock)
+    get_batch_status = providers.Factory(GetBatchStatus, uow)
+    create_checkout = providers.Factory(CreateCheckout, uow, payments, prices, clock, ids)
+    handle_payment_notice = providers.Factory(HandlePaymentNotice, uow, payments, clock)
+    begin_social_connection = providers.Factory(
+        BeginSocialConnection, uow, publishers, clock, social_timing
+    )
+    finish_social_connection = providers.Factory(
+        FinishSocialConnection, uow, publishers, cipher, clock
+    )
+    disconnect_social_account = providers.Factory(
+        DisconnectSocialAccount, uow, publishers, cipher, clock
+    )
+    publish_video = providers.Factory(
+        PublishVideo, uow, publishers, cipher, clock, ids, social_timing
+    )
+    refresh_post_status = providers.Factory(
+        RefreshPostStatus, uow, publishers, cipher, clock, social_timing
+    )
+    adjust_credits = providers.Factory(AdjustCredits, uow, clock)
+    get_account_summary = providers.Factory(GetAccountSummary, uow)
+    expire_holds = providers.Factory(ExpireHolds, uow, clock)
+
+
+def build_container(settings: Settings | None = None) -> Container:
+    """A container for these settings (read from the environment when not given)."""
+    container = Container(settings=settings or Settings())
+    container.checked_settings()  # fail fast on settings that cannot work
+    return container
+
+
+__all__ = ["ConfigurationError", "Container", "build_container"]

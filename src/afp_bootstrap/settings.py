@@ -1,0 +1,109 @@
+"""`Settings`: every `AFP_*` environment variable (and an optional `.env`), read once."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from afp_core.domain.money import Credits, Money
+from afp_core.domain.pricing import CreditPack
+
+
+class CreditPackSetting(BaseModel):
+    """One entry of `AFP_CREDIT_PACKS`."""
+
+    id: str = Field(min_length=1, max_length=40)
+    credits: int = Field(gt=0)
+    price: Decimal = Field(gt=0)
+    currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
+    lemonsqueezy_variant_id: str | None = None
+
+    def to_domain(self) -> CreditPack:
+        return CreditPack(
+            self.id,
+            Credits(self.credits),
+            Money(self.price, self.currency),
+            self.lemonsqueezy_variant_id,
+        )
+
+
+_KEYED = (
+    "openai_api_key",
+    "kie_api_key",
+    "lemonsqueezy_api_key",
+    "cryptomus_payment_key",
+    "tiktok_client_secret",
+    "google_client_secret",
+    "instagram_app_secret",
+)
+
+
+class Settings(BaseSettings):
+    """AFP's configuration. See docs/operations.md for what each setting does."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="AFP_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        frozen=True,
+    )
+
+    database_url: str = "sqlite+aiosqlite:///./afp.db"
+    providers: Literal["fake", "real"] | None = None
+    openai_api_key: SecretStr | None = None
+    kie_api_key: SecretStr | None = None
+    kie_callback_url: str | None = None
+    kie_webhook_hmac_key: SecretStr | None = None
+    storage_url: str = "file://./afp-media"
+    secret_key: SecretStr | None = None
+    token_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
+    lemonsqueezy_api_key: SecretStr | None = None
+    lemonsqueezy_store_id: str | None = None
+    lemonsqueezy_webhook_secret: SecretStr | None = None
+    cryptomus_merchant_id: str | None = None
+    cryptomus_payment_key: SecretStr | None = None
+    tiktok_client_key: str | None = None
+    tiktok_client_secret: SecretStr | None = None
+    google_client_id: str | None = None
+    google_client_secret: SecretStr | None = None
+    instagram_app_id: str | None = None
+    instagram_app_secret: SecretStr | None = None
+    public_base_url: str = "http://127.0.0.1:8000"
+    credit_packs: Annotated[list[CreditPackSetting], NoDecode] = Field(default_factory=list)
+    fake_webhook_secret: SecretStr | None = None
+    default_video_model: str = "afp-local"
+    signup_credits: int = Field(default=0, ge=0)
+
+    @field_validator("token_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [k.strip() for k in value.split(",") if k.strip()]
+        return value
+
+    @field_validator("credit_packs", mode="before")
+    @classmethod
+    def _parse_packs(cls, value: object) -> object:
+        if isinstance(value, str):
+            if not value.strip():
+                return []
+            try:
+                return json.loads(value)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"AFP_CREDIT_PACKS is not valid JSON: {exc.msg}") from exc
+        return value
+
+    @property
+    def provider_mode(self) -> Literal["fake", "real"]:
+        """`AFP_PROVIDERS`, or `real` when any provider key is set, else `fake`."""
+        if self.providers is not None:
+            return self.providers
+        return "real" if any(getattr(self, name) for name in _KEYED) else "fake"
+
+
+__all__ = ["CreditPackSetting", "Settings"]

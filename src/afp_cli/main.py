@@ -1,0 +1,55 @@
+"""The `afp` console script."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import Annotated
+
+import typer
+
+from afp_cli._errors import fail_on_domain_errors
+
+app = typer.Typer(
+    name="afp",
+    help="AFP: AI-generated UGC video ads from product pages, paid with prepaid credits.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.command()
+def demo(
+    url: Annotated[
+        str | None, typer.Argument(help="A product URL (default: a bundled demo product)")
+    ] = None,
+    credits: Annotated[int, typer.Option(min=0, help="Credits the demo user starts with")] = 100,
+    model: Annotated[str, typer.Option(help="Video model to render with")] = "afp-local",
+) -> None:
+    """Run the whole pipeline in one process on fakes: scrape, script, assess, video, store,
+    publish. No keys, no network."""
+    from afp_cli.demo import run_demo
+
+    with fail_on_domain_errors():
+        path = asyncio.run(run_demo(url=url, credits=credits, model=model))
+    typer.echo(path)
+
+
+@app.command()
+def version() -> None:
+    """Print the installed AFP version."""
+    from importlib.metadata import version as dist_version
+
+    typer.echo(dist_version("afp"))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+__all__ = ["app", "main"]

@@ -1,0 +1,48 @@
+"""Timing and limits the use cases follow. Plain values, overridable from settings."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import attrs
+
+
+@attrs.frozen
+class VideoTiming:
+    """How long a video may take and how it is chased."""
+
+    render_deadline: timedelta = timedelta(hours=2)  # past this a video fails and is released
+    hold_margin: timedelta = timedelta(hours=22)  # the hold outlives the deadline by this much
+    poll_schedule_s: tuple[int, ...] = (15, 20, 30, 45, 60, 90, 120)  # then the last, repeated
+    max_submit_attempts: int = 5
+    submit_backoff_s: tuple[int, ...] = (5, 15, 45, 120, 300)
+    out_of_credits_pause: timedelta = timedelta(minutes=10)
+    status_error_backoff_s: int = 30
+
+    @property
+    def hold_ttl(self) -> timedelta:
+        return self.render_deadline + self.hold_margin
+
+    def poll_delay(self, polls_done: int) -> timedelta:
+        schedule = self.poll_schedule_s
+        return timedelta(seconds=schedule[min(polls_done, len(schedule) - 1)])
+
+    def submit_delay(self, attempts_done: int) -> timedelta:
+        schedule = self.submit_backoff_s
+        return timedelta(seconds=schedule[min(max(attempts_done - 1, 0), len(schedule) - 1)])
+
+
+@attrs.frozen
+class BatchLimits:
+    max_rows: int = 1000
+    batch_hold_ttl: timedelta = timedelta(days=2)
+
+
+@attrs.frozen
+class SocialTiming:
+    oauth_state_ttl: timedelta = timedelta(minutes=15)
+    post_check_delay: timedelta = timedelta(seconds=20)
+    post_max_checks: int = 60
+
+
+__all__ = ["BatchLimits", "SocialTiming", "VideoTiming"]

@@ -1,0 +1,184 @@
+"""Repositories: collections of aggregates, always scoped to their owner.
+
+Every lookup of a user's data takes the `user_id` and answers `NotFound` for another user's
+resource, so ownership is enforced where the data is read, not after.
+Writes take effect when the unit of work commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+from afp_core.domain.batch import Batch
+from afp_core.domain.events import DomainEvent
+from afp_core.domain.idempotency import IdempotencyRecord
+from afp_core.domain.ids import BatchId, PostId, PurchaseId, UserId, VideoId
+from afp_core.domain.jobs import Job
+from afp_core.domain.payments import PaymentProviderName, Purchase
+from afp_core.domain.social import OAuthState, Post, SocialConnection, SocialProvider
+from afp_core.domain.users import User
+from afp_core.domain.video import Video, VideoStatus
+
+
+class UserRepository(Protocol):
+    async def add(self, user: User) -> None:
+        """Store a new user; `Conflict` if the email is taken."""
+        ...
+
+    async def get(self, user_id: UserId) -> User:
+        """The user or `NotFound`."""
+        ...
+
+    async def by_email(self, email: str) -> User | None:
+        """The user with this (normalised) email, if any."""
+        ...
+
+    async def list(self, *, limit: int = 50, offset: int = 0) -> Sequence[User]:
+        """Users ordered by creation."""
+        ...
+
+
+class VideoRepository(Protocol):
+    async def add(self, video: Video) -> None:
+        """Store a new video."""
+        ...
+
+    async def get(self, user_id: UserId, video_id: VideoId) -> Video:
+        """The user's video or `NotFound`."""
+        ...
+
+    async def get_any(self, video_id: VideoId) -> Video:
+        """A video by id for workers (no owner filter), or `NotFound`."""
+        ...
+
+    async def by_task_id(self, provider_task_id: str) -> Video | None:
+        """The video a provider task belongs to (callbacks carry only the task id)."""
+        ...
+
+    async def save(self, video: Video) -> None:
+        """Persist the changes made to a loaded video."""
+        ...
+
+    async def list_for_user(
+        self,
+        user_id: UserId,
+        *,
+        status: VideoStatus | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> Sequence[Video]:
+        """The user's videos, newest first."""
+        ...
+
+    async def list_all(
+        self, *, status: VideoStatus | None = None, limit: int = 50, offset: int = 0
+    ) -> Sequence[Video]:
+        """Every user's videos, newest first (admin)."""
+        ...
+
+
+class BatchRepository(Protocol):
+    async def add(self, batch: Batch) -> None:
+        """Store a batch with its items."""
+        ...
+
+    async def get(self, user_id: UserId, batch_id: BatchId) -> Batch:
+        """The user's batch or `NotFound`."""
+        ...
+
+    async def get_any(self, batch_id: BatchId) -> Batch:
+        """A batch by id for workers, or `NotFound`."""
+        ...
+
+    async def save(self, batch: Batch) -> None:
+        """Persist the changes made to a loaded batch and its items."""
+        ...
+
+
+class PurchaseRepository(Protocol):
+    async def add(self, purchase: Purchase) -> None: ...
+
+    async def get(self, purchase_id: PurchaseId) -> Purchase | None:
+        """Any user's purchase (webhooks carry only its id)."""
+        ...
+
+    async def by_payment_id(
+        self, provider: PaymentProviderName, payment_id: str
+    ) -> Purchase | None: ...
+
+    async def save(self, purchase: Purchase) -> None: ...
+
+
+class WebhookInbox(Protocol):
+    async def record(self, provider: str, event_id: str, received_at: datetime) -> bool:
+        """Remember a delivery; False when `(provider, event_id)` was seen before."""
+        ...
+
+
+class SocialConnectionRepository(Protocol):
+    async def get(self, user_id: UserId, provider: SocialProvider) -> SocialConnection | None: ...
+
+    async def save(self, connection: SocialConnection) -> None:
+        """Insert or replace the user's connection to that provider."""
+        ...
+
+    async def list_for_user(self, user_id: UserId) -> Sequence[SocialConnection]: ...
+
+
+class OAuthStateRepository(Protocol):
+    async def add(self, state: OAuthState) -> None: ...
+
+    async def pop(self, state: str) -> OAuthState | None:
+        """Take the pending state out (single use); None if unknown."""
+        ...
+
+
+class PostRepository(Protocol):
+    async def add(self, post: Post) -> None: ...
+
+    async def get(self, user_id: UserId, post_id: PostId) -> Post: ...
+
+    async def get_any(self, post_id: PostId) -> Post: ...
+
+    async def save(self, post: Post) -> None: ...
+
+    async def list_for_user(self, user_id: UserId, *, limit: int = 50) -> Sequence[Post]: ...
+
+
+class IdempotencyRepository(Protocol):
+    """Use-case level idempotency (e.g. StartVideo with an `Idempotency-Key`)."""
+
+    async def get(self, scope: str, key: str) -> IdempotencyRecord | None: ...
+
+    async def add(self, record: IdempotencyRecord) -> None:
+        """Store a used key; a concurrent duplicate makes the unit of work fail on commit."""
+        ...
+
+
+class JobOutbox(Protocol):
+    """Jobs deferred inside the unit of work: they become runnable only if it commits."""
+
+    async def defer(self, job: Job) -> None: ...
+
+
+class EventLog(Protocol):
+    """Domain events recorded inside the unit of work, published after commit."""
+
+    def record(self, event: DomainEvent) -> None: ...
+
+
+__all__ = [
+    "BatchRepository",
+    "EventLog",
+    "IdempotencyRepository",
+    "JobOutbox",
+    "OAuthStateRepository",
+    "PostRepository",
+    "PurchaseRepository",
+    "SocialConnectionRepository",
+    "UserRepository",
+    "VideoRepository",
+    "WebhookInbox",
+]

@@ -1,0 +1,65 @@
+"""The unit of work: one transaction over every repository, the ledger and the job outbox."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Protocol, Self
+
+from afp_core.ports.ledger import CreditLedger
+from afp_core.ports.repositories import (
+    BatchRepository,
+    EventLog,
+    IdempotencyRepository,
+    JobOutbox,
+    OAuthStateRepository,
+    PostRepository,
+    PurchaseRepository,
+    SocialConnectionRepository,
+    UserRepository,
+    VideoRepository,
+    WebhookInbox,
+)
+
+
+class UnitOfWork(Protocol):
+    """`async with uow: ...; await uow.commit()`.
+
+    Leaving the block without `commit()` (or with an exception) rolls everything back:
+    rows, ledger entries, deferred jobs and recorded events. Never hold a unit of work open
+    across a provider call. A unit of work object is single-use; ask the factory for a new one.
+    """
+
+    users: UserRepository
+    videos: VideoRepository
+    batches: BatchRepository
+    purchases: PurchaseRepository
+    webhooks: WebhookInbox
+    connections: SocialConnectionRepository
+    oauth_states: OAuthStateRepository
+    posts: PostRepository
+    idempotency: IdempotencyRepository
+    ledger: CreditLedger
+    jobs: JobOutbox
+    events: EventLog
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> None:
+        """Make every change of this unit of work durable, atomically."""
+        ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self) -> UnitOfWork:
+        """A fresh unit of work."""
+        ...
+
+
+__all__ = ["UnitOfWork", "UnitOfWorkFactory"]

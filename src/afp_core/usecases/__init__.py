@@ -1,0 +1,202 @@
+"""Use cases: one per module, a verb+noun class with `async def execute(command)`.
+
+Use cases never import each other; shared money moves live in `_settlement`.
+"""
+
+from afp_core.usecases.adjust_credits import (
+    AdjustCredits,
+    AdjustCreditsCommand,
+    AdjustCreditsResult,
+)
+from afp_core.usecases.assess_content import (
+    AssessContent,
+    AssessContentCommand,
+)
+from afp_core.usecases.begin_social_connection import (
+    BeginSocialConnection,
+    BeginSocialConnectionCommand,
+    BeginSocialConnectionResult,
+)
+from afp_core.usecases.cancel_batch import (
+    CancelBatch,
+    CancelBatchCommand,
+    CancelBatchResult,
+)
+from afp_core.usecases.cancel_video import (
+    CancelVideo,
+    CancelVideoCommand,
+    CancelVideoResult,
+)
+from afp_core.usecases.create_checkout import (
+    CreateCheckout,
+    CreateCheckoutCommand,
+    CreateCheckoutResult,
+)
+from afp_core.usecases.create_user import (
+    CreateUser,
+    CreateUserCommand,
+    CreateUserResult,
+)
+from afp_core.usecases.disconnect_social_account import (
+    DisconnectSocialAccount,
+    DisconnectSocialAccountCommand,
+    DisconnectSocialAccountResult,
+)
+from afp_core.usecases.expire_holds import (
+    ExpireHolds,
+    ExpireHoldsCommand,
+    ExpireHoldsResult,
+)
+from afp_core.usecases.finish_social_connection import (
+    FinishSocialConnection,
+    FinishSocialConnectionCommand,
+    FinishSocialConnectionResult,
+)
+from afp_core.usecases.get_account_summary import (
+    AccountSummary,
+    GetAccountSummary,
+    GetAccountSummaryQuery,
+)
+from afp_core.usecases.get_batch_status import (
+    GetBatchStatus,
+    GetBatchStatusQuery,
+    GetBatchStatusResult,
+)
+from afp_core.usecases.handle_payment_notice import (
+    HandlePaymentNotice,
+    HandlePaymentNoticeCommand,
+    HandlePaymentNoticeResult,
+    NoticeOutcome,
+)
+from afp_core.usecases.handle_video_callback import (
+    HandleVideoCallback,
+    HandleVideoCallbackCommand,
+    HandleVideoCallbackResult,
+)
+from afp_core.usecases.poll_video import (
+    PollVideo,
+    PollVideoCommand,
+    PollVideoResult,
+)
+from afp_core.usecases.process_batch_item import (
+    ProcessBatchItem,
+    ProcessBatchItemCommand,
+    ProcessBatchItemResult,
+)
+from afp_core.usecases.publish_video import (
+    PublishVideo,
+    PublishVideoCommand,
+    PublishVideoResult,
+)
+from afp_core.usecases.refresh_post_status import (
+    RefreshPostStatus,
+    RefreshPostStatusCommand,
+    RefreshPostStatusResult,
+)
+from afp_core.usecases.scrape_product import (
+    ScrapeProduct,
+    ScrapeProductCommand,
+    ScrapeProductResult,
+)
+from afp_core.usecases.settle_video import (
+    SettleVideo,
+    SettleVideoCommand,
+    SettleVideoResult,
+)
+from afp_core.usecases.start_batch import (
+    StartBatch,
+    StartBatchCommand,
+    StartBatchResult,
+)
+from afp_core.usecases.start_video import (
+    StartVideo,
+    StartVideoCommand,
+    StartVideoResult,
+)
+from afp_core.usecases.submit_video import (
+    SubmitVideo,
+    SubmitVideoCommand,
+    SubmitVideoResult,
+)
+from afp_core.usecases.write_script import (
+    WriteScript,
+    WriteScriptCommand,
+    WriteScriptResult,
+    WrittenScript,
+)
+
+__all__ = [
+    "AccountSummary",
+    "AdjustCredits",
+    "AdjustCreditsCommand",
+    "AdjustCreditsResult",
+    "AssessContent",
+    "AssessContentCommand",
+    "BeginSocialConnection",
+    "BeginSocialConnectionCommand",
+    "BeginSocialConnectionResult",
+    "CancelBatch",
+    "CancelBatchCommand",
+    "CancelBatchResult",
+    "CancelVideo",
+    "CancelVideoCommand",
+    "CancelVideoResult",
+    "CreateCheckout",
+    "CreateCheckoutCommand",
+    "CreateCheckoutResult",
+    "CreateUser",
+    "CreateUserCommand",
+    "CreateUserResult",
+    "DisconnectSocialAccount",
+    "DisconnectSocialAccountCommand",
+    "DisconnectSocialAccountResult",
+    "ExpireHolds",
+    "ExpireHoldsCommand",
+    "ExpireHoldsResult",
+    "FinishSocialConnection",
+    "FinishSocialConnectionCommand",
+    "FinishSocialConnectionResult",
+    "GetAccountSummary",
+    "GetAccountSummaryQuery",
+    "GetBatchStatus",
+    "GetBatchStatusQuery",
+    "GetBatchStatusResult",
+    "HandlePaymentNotice",
+    "HandlePaymentNoticeCommand",
+    "HandlePaymentNoticeResult",
+    "HandleVideoCallback",
+    "HandleVideoCallbackCommand",
+    "HandleVideoCallbackResult",
+    "NoticeOutcome",
+    "PollVideo",
+    "PollVideoCommand",
+    "PollVideoResult",
+    "ProcessBatchItem",
+    "ProcessBatchItemCommand",
+    "ProcessBatchItemResult",
+    "PublishVideo",
+    "PublishVideoCommand",
+    "PublishVideoResult",
+    "RefreshPostStatus",
+    "RefreshPostStatusCommand",
+    "RefreshPostStatusResult",
+    "ScrapeProduct",
+    "ScrapeProductCommand",
+    "ScrapeProductResult",
+    "SettleVideo",
+    "SettleVideoCommand",
+    "SettleVideoResult",
+    "StartBatch",
+    "StartBatchCommand",
+    "StartBatchResult",
+    "StartVideo",
+    "StartVideoCommand",
+    "StartVideoResult",
+    "SubmitVideo",
+    "SubmitVideoCommand",
+    "SubmitVideoResult",
+    "WriteScript",
+    "WriteScriptCommand",
+    "WriteScriptResult",
+    "WrittenScript",
+]

@@ -1,0 +1,74 @@
+"""Money moves shared by the video and batch use cases (not a use case itself).
+
+A video's credits are settled under one ledger key per video (`video:<id>:settle`), so even a
+bug that tried to settle twice would replay or conflict in the ledger instead of moving credits
+again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from afp_core.domain.batch import Batch
+from afp_core.domain.events import (
+    CreditsCaptured,
+    CreditsReleased,
+    VideoCancelled,
+    VideoCompleted,
+    VideoFailed,
+)
+from afp_core.domain.video import Funding, Video
+from afp_core.ports.unit_of_work import UnitOfWork
+
+
+def settle_key(video: Video) -> str:
+    return f"video:{video.id}:settle"
+
+
+async def charge_completed(uow: UnitOfWork, video: Video, now: datetime) -> None:
+    """Capture the video's price from its hold; settle its batch item as a success."""
+    await uow.ledger.capture(
+        video.user_id, video.hold_id, video.price, key=settle_key(video), now=now
+    )
+    uow.events.record(CreditsCaptured(now, video.user_id, video.hold_id, video.price))
+    uow.events.record(VideoCompleted(now, video.id, video.user_id, video.price))
+    await _settle_item(uow, video, succeeded=True, now=now)
+
+
+async def release_unfinished(uow: UnitOfWork, video: Video, now: datetime) -> None:
+    """Release what the video held (its own hold, or its share of the batch hold)."""
+    amount = None if video.funding is Funding.OWN_HOLD else video.price
+    receipt = await uow.ledger.release(
+        video.user_id, video.hold_id, amount, key=settle_key(video), now=now
+    )
+    uow.events.record(CreditsReleased(now, video.user_id, video.hold_id, receipt.amount))
+    if video.status.value == "CANCELLED":
+        uow.events.record(VideoCancelled(now, video.id, video.user_id))
+    else:
+        uow.events.record(VideoFailed(now, video.id, video.user_id, video.error_reason or ""))
+    await _settle_item(uow, video, succeeded=False, now=now)
+
+
+async def _settle_item(uow: UnitOfWork, video: Video, *, succeeded: bool, now: datetime) -> None:
+    if video.batch_id is None or video.batch_item_id is None:
+        return
+    batch = await uow.batches.get_any(video.batch_id)
+    batch.settle_item(
+        video.batch_item_id,
+        succeeded=succeeded,
+        now=now,
+        error=None if succeeded else video.error_reason,
+    )
+    await uow.batches.save(batch)
+
+
+async def release_item(
+    uow: UnitOfWork, batch: Batch, item_id: str, amount: int, now: datetime
+) -> None:
+    """Release one batch item's price from the batch hold (item failed or was cancelled)."""
+    if amount <= 0:
+        return
+    await uow.ledger.release(
+        batch.user_id, batch.hold_id, amount, key=f"batch:{batch.id}:item:{item_id}:settle", now=now
+    )
+    uow.events.record(CreditsReleased(now, batch.user_id, batch.hold_id, amount))

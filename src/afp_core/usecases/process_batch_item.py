@@ -1,0 +1,152 @@
+"""ProcessBatchItem: run one batch row through scrape, script and assessment, then queue its
+video on the batch's hold (the `process_batch_item` job)."""
+
+from __future__ import annotations
+
+import attrs
+
+from afp_core.domain.assessment import AssessmentInput, assess
+from afp_core.domain.batch import ItemStatus
+from afp_core.domain.errors import BlockedUrl, DomainError, ProviderUnavailable, ScrapeBlocked
+from afp_core.domain.ids import BatchId, BatchItemId, VideoId
+from afp_core.domain.jobs import Job, JobName
+from afp_core.domain.policy import VideoTiming
+from afp_core.domain.pricing import PriceTable
+from afp_core.domain.script import ScriptOptions
+from afp_core.domain.video import Funding, Video, VideoSpec
+from afp_core.ports.generation import ContentModerator, ProductScraper, ScriptWriter
+from afp_core.ports.system import Clock, IdGenerator
+from afp_core.ports.unit_of_work import UnitOfWorkFactory
+from afp_core.usecases._settlement import release_item
+
+
+@attrs.frozen
+class ProcessBatchItemCommand:
+    batch_id: BatchId
+    item_id: BatchItemId
+
+
+@attrs.frozen
+class ProcessBatchItemResult:
+    item_id: BatchItemId
+    status: ItemStatus
+    video_id: VideoId | None = None
+    error: str | None = None
+
+
+class ProcessBatchItem:
+    """A blocked page, blocked content or a script failure settles the item as FAILED and
+    releases its price; `ProviderUnavailable` propagates so the job queue retries later.
+    An item that is no longer PENDING (cancelled, or already processed) is skipped."""
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        scraper: ProductScraper,
+        writer: ScriptWriter,
+        moderator: ContentModerator,
+        clock: Clock,
+        ids: IdGenerator,
+        prices: PriceTable,
+        timing: VideoTiming | None = None,
+    ) -> None:
+        self._uow = uow
+        self._scraper = scraper
+        self._writer = writer
+        self._moderator = moderator
+        self._clock = clock
+        self._ids = ids
+        self._prices = prices
+        self._timing = timing or VideoTiming()
+
+    async def execute(self, command: ProcessBatchItemCommand) -> ProcessBatchItemResult:
+        async with self._uow() as uow:
+            batch = await uow.batches.get_any(command.batch_id)
+            user = await uow.users.get(batch.user_id)
+        item = batch.item(command.item_id)
+        if item.status is not ItemStatus.PENDING or batch.cancelled_at is not None:
+            return ProcessBatchItemResult(item.id, item.status, item.video_id, item.error)
+        options = {**batch.metadata, **item.options}
+        duration = int(options["duration_s"])
+        try:
+            product = await self._scraper.scrape(item.url)
+            scripts = await self._writer.write(
+                product,
+                ScriptOptions(
+                    language=options.get("language", "en"),
+                    tone=options.get("tone", "enthusiastic"),
+                    duration_s=duration,
+                ),
+            )
+            script = scripts[0]
+            flags = await self._moderator.flags(script.text, product.images)
+        except ProviderUnavailable:
+            raise
+        except (ScrapeBlocked, BlockedUrl) as error:
+            return await self._fail(command, f"{error.code}: {error.message}")
+        except DomainError as error:
+            return await self._fail(command, f"{error.code}: {error.message}")
+        assessment = assess(
+            AssessmentInput(
+                product=product,
+                script=script,
+                prompt=options.get("notes", ""),
+                requested_model=options["model"],
+                duration_s=duration,
+                aspect_ratio=options["aspect_ratio"],
+                plan=user.plan,
+                moderation_flags=tuple(flags),
+            ),
+            self._prices,
+        )
+        if assessment.blocked:
+            return await self._fail(
+                command, "content_blocked: " + "; ".join(assessment.block_reasons)
+            )
+        now = self._clock.now()
+        video_id = VideoId(self._ids.new_id())
+        async with self._uow() as uow:
+            batch = await uow.batches.get_any(command.batch_id)
+            item = batch.item(command.item_id)
+            if item.status is not ItemStatus.PENDING or batch.cancelled_at is not None:
+                return ProcessBatchItemResult(item.id, item.status, item.video_id, item.error)
+            video = Video(
+                id=video_id,
+                user_id=batch.user_id,
+                spec=VideoSpec(
+                    model=options["model"],
+                    prompt=assessment.enhanced_prompt.render(),
+                    duration_s=duration,
+                    aspect_ratio=options["aspect_ratio"],
+                    image_urls=product.images,
+                    script_text=script.text,
+                ),
+                price=item.price,
+                hold_id=batch.hold_id,
+                created_at=now,
+                updated_at=now,
+                deadline=now + self._timing.render_deadline,
+                funding=Funding.BATCH_HOLD,
+                batch_id=batch.id,
+                batch_item_id=item.id,
+                product={"url": product.url, "title": product.title},
+                assessment=attrs.asdict(assessment, recurse=True),
+            )
+            batch.start_item(item.id, video_id, now)
+            await uow.videos.add(video)
+            await uow.batches.save(batch)
+            await uow.jobs.defer(Job(JobName.SUBMIT_VIDEO, {"video_id": video_id}, run_at=now))
+            await uow.commit()
+        return ProcessBatchItemResult(item.id, ItemStatus.RUNNING, video_id)
+
+    async def _fail(self, command: ProcessBatchItemCommand, error: str) -> ProcessBatchItemResult:
+        now = self._clock.now()
+        async with self._uow() as uow:
+            batch = await uow.batches.get_any(command.batch_id)
+            settlement = batch.settle_item(command.item_id, succeeded=False, now=now, error=error)
+            if not settlement.already_settled:
+                await release_item(uow, batch, command.item_id, settlement.released, now)
+                await uow.batches.save(batch)
+                await uow.commit()
+            item = batch.item(command.item_id)
+        return ProcessBatchItemResult(item.id, item.status, item.video_id, item.error)
