@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 
 import attrs
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from afp_core.domain import _assessment_rules as rules
@@ -27,6 +27,12 @@ def inputs_with_an_extra_claim(
     return inp, attrs.evolve(inp, script=attrs.evolve(inp.script, claims=claims_after))
 
 
+# The assessment is a pure function over small inputs: a few hundred examples per property find
+# what more would; the `ci` profile's 1,000 are spent on the ledger and video state machines.
+capped = settings(max_examples=min(settings.default.max_examples, 300))
+
+
+@capped
 @given(assessment_inputs())
 def test_the_same_input_always_gives_an_equal_assessment(inp: AssessmentInput) -> None:
     first = assess(inp, PRICES)
@@ -36,6 +42,7 @@ def test_the_same_input_always_gives_an_equal_assessment(inp: AssessmentInput) -
     assert first.enhanced_prompt.render() == assess(inp, PRICES).enhanced_prompt.render()
 
 
+@capped
 @given(inputs_with_an_extra_claim(unsupported_only=True))
 def test_adding_an_unsupported_claim_never_lowers_risk_nor_unblocks(
     pair: tuple[AssessmentInput, AssessmentInput],
@@ -47,6 +54,7 @@ def test_adding_an_unsupported_claim_never_lowers_risk_nor_unblocks(
     assert set(before.block_reasons) <= set(after.block_reasons)
 
 
+@capped
 @given(inputs_with_an_extra_claim(unsupported_only=False))
 def test_adding_any_claim_never_lowers_risk_nor_unblocks(
     pair: tuple[AssessmentInput, AssessmentInput],
@@ -57,6 +65,7 @@ def test_adding_any_claim_never_lowers_risk_nor_unblocks(
     assert after.blocked or not before.blocked
 
 
+@capped
 @given(assessment_inputs())
 def test_scores_stay_within_0_and_100_and_follow_from_the_factors(inp: AssessmentInput) -> None:
     result = assess(inp, PRICES)
@@ -70,6 +79,7 @@ def test_scores_stay_within_0_and_100_and_follow_from_the_factors(inp: Assessmen
     assert all(f.weight > 0 and f.weight == rules.WEIGHTS[f.code] for f in result.factors)
 
 
+@capped
 @given(assessment_inputs())
 def test_blocked_content_is_exactly_content_with_a_blocking_factor(inp: AssessmentInput) -> None:
     result = assess(inp, PRICES)
@@ -81,6 +91,7 @@ def test_blocked_content_is_exactly_content_with_a_blocking_factor(inp: Assessme
         assert result.recommendation is None
 
 
+@capped
 @given(assessment_inputs())
 def test_the_recommended_model_is_allowed_by_the_plan_and_can_render_the_video(
     inp: AssessmentInput,
@@ -94,6 +105,7 @@ def test_the_recommended_model_is_allowed_by_the_plan_and_can_render_the_video(
         assert recommendation.model_id not in recommendation.alternatives
 
 
+@capped
 @given(assessment_inputs())
 def test_the_enhanced_prompt_never_carries_a_risk_phrase_and_always_the_disclosure(
     inp: AssessmentInput,

@@ -191,7 +191,7 @@ def _risk_factors(inp: AssessmentInput) -> list[Factor]:
             found.append(_factor(rule.code, f'{rule.label} "{phrase}": {rule.fix}', source))
     found.extend(_price_mismatches(product, in_script))
     for flag in inp.moderation_flags:
-        message = f"flagged by moderation: {flag or 'no reason given'}"
+        message = f"flagged by moderation: {flag.strip() or 'no reason given'}"
         found.append(_factor("moderation_flag", message, "moderation", blocking=True))
     return found
 

@@ -12,7 +12,7 @@ from decimal import ROUND_FLOOR, Decimal
 
 import attrs
 
-from afp_core.domain.errors import IllegalTransition
+from afp_core.domain.errors import IllegalTransition, ValidationFailed
 from afp_core.domain.ids import PurchaseId, UserId
 from afp_core.domain.money import Money
 
@@ -82,6 +82,10 @@ class Purchase:
         """Credits to claw back now so that refunds total the refunded share of the purchase."""
         if self.status is PurchaseStatus.PENDING:
             raise IllegalTransition(f"purchase {self.id} was never paid")
+        if refunded_total is not None and refunded_total.currency != self.price.currency:
+            raise ValidationFailed(
+                f"refund in {refunded_total.currency} for a purchase in {self.price.currency}"
+            )
         if refunded_total is None or refunded_total.amount >= self.price.amount:
             target = self.credits
         else:

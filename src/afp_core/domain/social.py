@@ -74,7 +74,10 @@ class SocialConnection:
     status: ConnectionStatus = ConnectionStatus.CONNECTED
 
     def revoke(self) -> None:
+        """Mark revoked and forget the tokens: nothing can use them again."""
         self.status = ConnectionStatus.REVOKED
+        self.access_token_enc = ""
+        self.refresh_token_enc = None
 
     def needs_refresh(self, now: datetime) -> bool:
         return self.expires_at is not None and self.expires_at <= now

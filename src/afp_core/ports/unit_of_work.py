@@ -29,18 +29,41 @@ class UnitOfWork(Protocol):
     across a provider call. A unit of work object is single-use; ask the factory for a new one.
     """
 
-    users: UserRepository
-    videos: VideoRepository
-    batches: BatchRepository
-    purchases: PurchaseRepository
-    webhooks: WebhookInbox
-    connections: SocialConnectionRepository
-    oauth_states: OAuthStateRepository
-    posts: PostRepository
-    idempotency: IdempotencyRepository
-    ledger: CreditLedger
-    jobs: JobOutbox
-    events: EventLog
+    @property
+    def users(self) -> UserRepository: ...
+
+    @property
+    def videos(self) -> VideoRepository: ...
+
+    @property
+    def batches(self) -> BatchRepository: ...
+
+    @property
+    def purchases(self) -> PurchaseRepository: ...
+
+    @property
+    def webhooks(self) -> WebhookInbox: ...
+
+    @property
+    def connections(self) -> SocialConnectionRepository: ...
+
+    @property
+    def oauth_states(self) -> OAuthStateRepository: ...
+
+    @property
+    def posts(self) -> PostRepository: ...
+
+    @property
+    def idempotency(self) -> IdempotencyRepository: ...
+
+    @property
+    def ledger(self) -> CreditLedger: ...
+
+    @property
+    def jobs(self) -> JobOutbox: ...
+
+    @property
+    def events(self) -> EventLog: ...
 
     async def __aenter__(self) -> Self: ...
 

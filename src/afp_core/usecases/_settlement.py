@@ -17,12 +17,20 @@ from afp_core.domain.events import (
     VideoCompleted,
     VideoFailed,
 )
+from afp_core.domain.ids import HoldId, UserId
 from afp_core.domain.video import Funding, Video
 from afp_core.ports.unit_of_work import UnitOfWork
 
 
 def settle_key(video: Video) -> str:
     return f"video:{video.id}:settle"
+
+
+async def hold_is_usable(uow: UnitOfWork, user_id: UserId, hold_id: HoldId, now: datetime) -> bool:
+    """True while the hold can still be captured or released. An expired hold has already
+    given its remainder back (or will, when the sweeper runs), so nothing may move on it."""
+    hold = await uow.ledger.get_hold(user_id, hold_id)
+    return hold.is_open and now < hold.expires_at
 
 
 async def charge_completed(uow: UnitOfWork, video: Video, now: datetime) -> None:
@@ -66,7 +74,7 @@ async def release_item(
     uow: UnitOfWork, batch: Batch, item_id: str, amount: int, now: datetime
 ) -> None:
     """Release one batch item's price from the batch hold (item failed or was cancelled)."""
-    if amount <= 0:
+    if amount <= 0 or not await hold_is_usable(uow, batch.user_id, batch.hold_id, now):
         return
     await uow.ledger.release(
         batch.user_id, batch.hold_id, amount, key=f"batch:{batch.id}:item:{item_id}:settle", now=now

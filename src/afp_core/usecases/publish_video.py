@@ -3,26 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 
 import attrs
 
-from afp_core.domain.errors import DomainError, NotFound, ValidationFailed
+from afp_core.domain.errors import DomainError, ValidationFailed
 from afp_core.domain.ids import PostId, UserId, VideoId
 from afp_core.domain.jobs import Job, JobName
 from afp_core.domain.policy import SocialTiming
 from afp_core.domain.social import (
     ConnectionStatus,
-    OAuthTokens,
     Post,
     PostStatus,
-    SocialConnection,
     SocialProvider,
 )
 from afp_core.domain.video import VideoStatus
 from afp_core.ports.commerce import SocialPublisher, TokenCipher
 from afp_core.ports.system import Clock, IdGenerator
 from afp_core.ports.unit_of_work import UnitOfWorkFactory
+from afp_core.usecases._social_tokens import usable_tokens
 
 MAX_CAPTION_LENGTH = 2200
 
@@ -101,7 +99,7 @@ class PublishVideo:
             )
             await uow.commit()
         try:
-            tokens = await self._tokens(publisher, connection, now)
+            tokens = await usable_tokens(self._uow, self._cipher, publisher, connection, now)
             publish_id = await publisher.publish(
                 tokens, video_url=video_url, caption=command.caption
             )
@@ -123,36 +121,6 @@ class PublishVideo:
             )
             await uow.commit()
         return PublishVideoResult(post_id, post.status)
-
-    async def _tokens(
-        self, publisher: SocialPublisher, connection: SocialConnection, now: datetime
-    ) -> OAuthTokens:
-        """The connection's plain tokens, refreshed (and stored again) when they expired."""
-        refresh = connection.refresh_token_enc
-        tokens = OAuthTokens(
-            access_token=self._cipher.decrypt(connection.access_token_enc),
-            refresh_token=self._cipher.decrypt(refresh) if refresh else None,
-            expires_at=connection.expires_at,
-            scopes=connection.scopes,
-            account_id=connection.account_id,
-            account_name=connection.account_name,
-        )
-        if not connection.needs_refresh(now):
-            return tokens
-        fresh = await publisher.refresh(tokens)
-        fresh = attrs.evolve(fresh, refresh_token=fresh.refresh_token or tokens.refresh_token)
-        async with self._uow() as uow:
-            current = await uow.connections.get(connection.user_id, connection.provider)
-            if current is None:
-                raise NotFound(f"no {connection.provider.value} connection found")
-            current.access_token_enc = self._cipher.encrypt(fresh.access_token)
-            current.refresh_token_enc = (
-                self._cipher.encrypt(fresh.refresh_token) if fresh.refresh_token else None
-            )
-            current.expires_at = fresh.expires_at
-            await uow.connections.save(current)
-            await uow.commit()
-        return fresh
 
     async def _fail(self, post_id: PostId, error: str) -> PublishVideoResult:
         async with self._uow() as uow:

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 
 import attrs
 
-from afp_core.domain.errors import DomainError, NotFound, ProviderUnavailable
+from afp_core.domain.errors import DomainError, ProviderUnavailable
 from afp_core.domain.ids import PostId
 from afp_core.domain.jobs import Job, JobName
 from afp_core.domain.policy import SocialTiming
 from afp_core.domain.social import (
     ConnectionStatus,
-    OAuthTokens,
     PostStatus,
     SocialConnection,
     SocialProvider,
@@ -21,6 +19,7 @@ from afp_core.domain.social import (
 from afp_core.ports.commerce import PublishState, PublishStatus, SocialPublisher, TokenCipher
 from afp_core.ports.system import Clock
 from afp_core.ports.unit_of_work import UnitOfWorkFactory
+from afp_core.usecases._social_tokens import usable_tokens
 
 TOO_SLOW = "the platform did not finish in time"
 
@@ -84,7 +83,9 @@ class RefreshPostStatus:
                 "confirmed",
             )
         try:
-            tokens = await self._tokens(publisher, connection, self._clock.now())
+            tokens = await usable_tokens(
+                self._uow, self._cipher, publisher, connection, self._clock.now()
+            )
             return await publisher.status(tokens, publish_id)
         except ProviderUnavailable:
             return PublishStatus(PublishState.PROCESSING)
@@ -123,36 +124,6 @@ class RefreshPostStatus:
             await uow.posts.save(post)
             await uow.commit()
         return RefreshPostStatusResult(post.id, post.status)
-
-    async def _tokens(
-        self, publisher: SocialPublisher, connection: SocialConnection, now: datetime
-    ) -> OAuthTokens:
-        """The connection's plain tokens, refreshed (and stored again) when they expired."""
-        refresh = connection.refresh_token_enc
-        tokens = OAuthTokens(
-            access_token=self._cipher.decrypt(connection.access_token_enc),
-            refresh_token=self._cipher.decrypt(refresh) if refresh else None,
-            expires_at=connection.expires_at,
-            scopes=connection.scopes,
-            account_id=connection.account_id,
-            account_name=connection.account_name,
-        )
-        if not connection.needs_refresh(now):
-            return tokens
-        fresh = await publisher.refresh(tokens)
-        fresh = attrs.evolve(fresh, refresh_token=fresh.refresh_token or tokens.refresh_token)
-        async with self._uow() as uow:
-            current = await uow.connections.get(connection.user_id, connection.provider)
-            if current is None:
-                raise NotFound(f"no {connection.provider.value} connection found")
-            current.access_token_enc = self._cipher.encrypt(fresh.access_token)
-            current.refresh_token_enc = (
-                self._cipher.encrypt(fresh.refresh_token) if fresh.refresh_token else None
-            )
-            current.expires_at = fresh.expires_at
-            await uow.connections.save(current)
-            await uow.commit()
-        return fresh
 
 
 __all__ = [

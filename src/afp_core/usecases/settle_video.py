@@ -9,7 +9,7 @@ from afp_core.domain.ids import VideoId
 from afp_core.domain.video import VideoStatus
 from afp_core.ports.system import Clock
 from afp_core.ports.unit_of_work import UnitOfWorkFactory
-from afp_core.usecases._settlement import charge_completed, release_unfinished
+from afp_core.usecases._settlement import charge_completed, hold_is_usable, release_unfinished
 
 
 @attrs.frozen
@@ -33,6 +33,8 @@ class SettleVideoResult:
 class SettleVideo:
     """Completed: capture the price and mark COMPLETED. Failed: release and mark FAILED.
 
+    A video whose credit reservation expired before it finished is never charged: it ends
+    FAILED with that reason (the hold's remainder went back on expiry).
     In one unit of work with the video's state change, so a crash can never leave one without
     the other. A video that has already ended is left as it is and reported as
     `already_settled` (a second failure report, or a success after a failure, changes nothing).
@@ -55,13 +57,17 @@ class SettleVideo:
                 return SettleVideoResult(
                     video.id, video.status, charged, released=not charged, already_settled=True
                 )
-            if command.outcome == "completed":
+            chargeable = await hold_is_usable(uow, video.user_id, video.hold_id, now)
+            if command.outcome == "completed" and chargeable:
                 if video.status is not VideoStatus.STORING:
                     video.mark_storing(now)
                 video.mark_completed(str(command.result_key), str(command.result_url), now)
                 await charge_completed(uow, video, now)
             else:
-                video.mark_failed(command.reason or "failed", now)
+                reason = command.reason or "failed"
+                if command.outcome == "completed":  # rendered, but its reservation is gone
+                    reason = "finished after its credit reservation expired; not charged"
+                video.mark_failed(reason, now)
                 await release_unfinished(uow, video, now)
             await uow.videos.save(video)
             await uow.commit()

@@ -13,7 +13,7 @@ from afp_core.domain.idempotency import IdempotencyRecord, check_key, fingerprin
 from afp_core.domain.ids import BatchId, BatchItemId, UserId
 from afp_core.domain.jobs import Job, JobName
 from afp_core.domain.policy import BatchLimits
-from afp_core.domain.pricing import PriceTable
+from afp_core.domain.pricing import PlanTier, PriceTable
 from afp_core.ports.system import Clock, IdGenerator
 from afp_core.ports.unit_of_work import UnitOfWorkFactory
 
@@ -41,7 +41,9 @@ class StartBatchResult:
     replayed: bool = False
 
 
-def _row_price(row: BatchRow, command: StartBatchCommand, prices: PriceTable) -> int | RowError:
+def _row_price(
+    row: BatchRow, command: StartBatchCommand, prices: PriceTable, plan: PlanTier
+) -> int | RowError:
     """The row's price, or the first thing wrong with it."""
     parts = urlsplit(row.url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -56,10 +58,17 @@ def _row_price(row: BatchRow, command: StartBatchCommand, prices: PriceTable) ->
     model = row.options.get("model") or command.model
     aspect = row.options.get("aspect_ratio") or command.aspect_ratio
     try:
-        return prices.price(model, int(raw_duration), aspect).amount
+        price = prices.price(model, int(raw_duration), aspect).amount
     except ValidationFailed as error:
-        column = "model" if row.options.get("model") or "unknown" in error.message else "options"
+        column = "model" if row.options.get("model") or "model" in error.message else "options"
         return RowError(row.row_index, column, error.message)
+    if prices.model(model) not in prices.models_for(plan):
+        return RowError(
+            row.row_index,
+            "model",
+            f"model {model} is not available on the {plan.name.lower()} plan",
+        )
+    return price
 
 
 class StartBatch:
@@ -85,7 +94,7 @@ class StartBatch:
         self._prices = prices
         self._limits = limits or BatchLimits()
 
-    def _validate(self, command: StartBatchCommand) -> list[int]:
+    def _validate(self, command: StartBatchCommand, plan: PlanTier) -> list[int]:
         if not command.rows:
             raise ValidationFailed("the batch has no rows")
         if len(command.rows) > self._limits.max_rows:
@@ -96,7 +105,7 @@ class StartBatch:
         prices: list[int] = []
         seen: dict[str, int] = {}
         for row in command.rows:
-            priced = _row_price(row, command, self._prices)
+            priced = _row_price(row, command, self._prices, plan)
             if isinstance(priced, RowError):
                 errors.append(priced)
                 continue
@@ -114,7 +123,9 @@ class StartBatch:
         request_fp = fingerprint(
             "start_batch", attrs.asdict(command, filter=lambda a, _: a.name != "idempotency_key")
         )
-        prices = self._validate(command)
+        async with self._uow() as uow:
+            user = await uow.users.get(command.user_id)
+        prices = self._validate(command, user.plan)
         now = self._clock.now()
         batch_id = BatchId(self._ids.new_id())
         scope = f"start_batch:{command.user_id}"

@@ -13,7 +13,7 @@ from afp_core.domain.idempotency import IdempotencyRecord, check_key, fingerprin
 from afp_core.domain.ids import UserId, VideoId
 from afp_core.domain.jobs import Job, JobName
 from afp_core.domain.policy import VideoTiming
-from afp_core.domain.pricing import PriceTable
+from afp_core.domain.pricing import PlanTier, PriceTable
 from afp_core.domain.product import ProductFacts
 from afp_core.domain.script import Script
 from afp_core.domain.video import Video, VideoSpec, VideoStatus
@@ -88,6 +88,8 @@ class StartVideo:
             user = await uow.users.get(command.user_id)
         image_urls = command.image_urls or command.product.images
         duration = command.duration_s or command.script.duration_s
+        if command.model is not None:
+            _check_plan_allows(self._prices, user.plan, command.model)
         flags = await self._moderator.flags(f"{command.script.text}\n{command.prompt}", image_urls)
         images = await self._images.inspect(image_urls)
         assessment = assess(
@@ -112,7 +114,7 @@ class StartVideo:
                 f"no video model on the {user.plan.name.lower()} plan renders "
                 f"{duration} s at {command.aspect_ratio}"
             )
-        model = command.model or assessment.recommendation.model_id
+        model = assessment.recommendation.model_id  # the requested one when the plan allows it
         price = self._prices.price(model, duration, command.aspect_ratio).amount
         now = self._clock.now()
         video_id = VideoId(self._ids.new_id())
@@ -187,6 +189,18 @@ class StartVideo:
             video.spec.model,
             video.assessment,
             replayed=True,
+        )
+
+
+def _check_plan_allows(prices: PriceTable, plan: PlanTier, model_id: str) -> None:
+    """Asking for a model the plan does not include is refused, never silently swapped."""
+    model = prices.model(model_id)
+    allowed = prices.models_for(plan)
+    if model not in allowed:
+        names = ", ".join(m.id for m in allowed)
+        raise ValidationFailed(
+            f"model {model_id} is not available on the {plan.name.lower()} plan; "
+            f"choose one of {names}"
         )
 
 

@@ -117,6 +117,7 @@ async def test_a_batch_with_bad_rows_lists_every_bad_row_and_writes_nothing() ->
         BatchRow(5, "https://shop.example.com/products/c", {"model": "nope"}),
         BatchRow(6, "https://shop.example.com/products/d", {"duration_s": "eight"}),
         BatchRow(7, "https://shop.example.com/products/e", {"colour": "red"}),
+        BatchRow(8, "https://shop.example.com/products/f", {"model": "veo3"}),
     )
     before = world.snapshot()
     with pytest.raises(InvalidRows) as caught:
@@ -127,8 +128,10 @@ async def test_a_batch_with_bad_rows_lists_every_bad_row_and_writes_nothing() ->
         (5, "model"),
         (6, "duration_s"),
         (7, "colour"),
+        (8, "model"),
     ]
     assert "duplicate of line 2" in caught.value.errors[1].reason
+    assert "not available on the free plan" in caught.value.errors[-1].reason
     assert world.snapshot() == before
 
 

@@ -11,6 +11,7 @@ from afp_core.domain.errors import (
     IllegalTransition,
     InsufficientCredits,
     NotFound,
+    ValidationFailed,
 )
 from afp_core.domain.ids import VideoId
 from afp_core.domain.script import Claim
@@ -303,3 +304,12 @@ async def test_an_unknown_video_cannot_be_settled() -> None:
     world = World()
     with pytest.raises(NotFound):
         await world.c.settle_video().execute(SettleVideoCommand(VideoId("nope"), "failed"))
+
+
+async def test_a_model_outside_the_users_plan_is_refused_not_swapped() -> None:
+    world = World()
+    user = await world.user(credits=100)  # FREE plan
+    before = world.snapshot()
+    with pytest.raises(ValidationFailed, match="not available on the free plan"):
+        await world.start_video(user, model="veo3")
+    assert world.snapshot() == before

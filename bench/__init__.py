@@ -1,0 +1,1 @@
+"""Benchmarks and soak runs: `make bench` (never part of `make test`)."""

@@ -1,0 +1,53 @@
+"""One contract for every `MediaStorage`: the memory fake and local files behave alike."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from afp_adapters.fakes import MemoryMediaStorage
+from afp_adapters.storage import LocalFileStorage
+from afp_core.ports.generation import MediaStorage
+
+pytestmark = pytest.mark.contract
+
+
+@pytest.fixture(params=["memory", "local"])
+def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MediaStorage]:
+    if request.param == "memory":
+        yield MemoryMediaStorage()
+    else:
+        yield LocalFileStorage(tmp_path / "media")
+
+
+async def test_a_stored_object_exists_and_reports_its_size(storage: MediaStorage) -> None:
+    stored = await storage.put("videos/u1/v1.mp4", b"\x00\x00\x00\x18ftypmp42", "video/mp4")
+    assert (stored.key, stored.size, stored.content_type) == ("videos/u1/v1.mp4", 12, "video/mp4")
+    assert await storage.exists("videos/u1/v1.mp4")
+    assert not await storage.exists("videos/u1/other.mp4")
+    assert stored.url == await storage.url_for("videos/u1/v1.mp4")
+
+
+async def test_putting_the_same_key_again_overwrites_it(storage: MediaStorage) -> None:
+    await storage.put("a/b.mp4", b"first", "video/mp4")
+    second = await storage.put("a/b.mp4", b"second!", "video/mp4")
+    assert second.size == 7 and await storage.exists("a/b.mp4")
+
+
+async def test_local_files_refuse_keys_that_leave_the_root(tmp_path: Path) -> None:
+    from afp_core.domain.errors import ValidationFailed
+
+    storage = LocalFileStorage(tmp_path / "media")
+    for key in ("../escape.mp4", "/etc/passwd", "a/../../b", ""):
+        with pytest.raises(ValidationFailed):
+            await storage.put(key, b"x", "video/mp4")
+    assert not (tmp_path / "escape.mp4").exists()
+
+
+async def test_local_files_are_written_whole(tmp_path: Path) -> None:
+    storage = LocalFileStorage(tmp_path)
+    await storage.put("v/x.mp4", b"abc", "video/mp4")
+    assert (tmp_path / "v" / "x.mp4").read_bytes() == b"abc"
+    assert [p.name for p in (tmp_path / "v").iterdir()] == ["x.mp4"]

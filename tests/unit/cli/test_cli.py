@@ -1,0 +1,55 @@
+"""The `afp` command line: the demo works end to end; bad input is a one-liner and exit 2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from afp_cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in ("AFP_OPENAI_API_KEY", "AFP_KIE_API_KEY", "AFP_PROVIDERS", "AFP_STORAGE_URL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.mark.slow
+def test_the_demo_runs_the_whole_pipeline_and_prints_the_stored_video(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["demo"])
+    assert result.exit_code == 0, result.output
+    path = Path(result.stdout.strip().splitlines()[-1])
+    assert path.is_file() and path.is_relative_to(tmp_path)
+    assert path.read_bytes()[4:8] == b"ftyp"
+    assert "published to TikTok: PUBLISHED" in result.stderr
+    assert "balance now" in result.stderr
+
+
+def test_a_url_that_may_not_be_fetched_is_bad_input() -> None:
+    result = runner.invoke(app, ["demo", "ftp://example.com/x"])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "error: blocked_url: only http(s) URLs with a host can be fetched: 'ftp://example.com/x'"
+    )
+
+
+def test_an_unknown_model_is_bad_input() -> None:
+    result = runner.invoke(app, ["demo", "--model", "nope"])
+    assert result.exit_code == 2
+    assert "validation_error: unknown video model 'nope'" in result.stderr
+
+
+def test_a_demo_user_without_credits_fails_the_job() -> None:
+    result = runner.invoke(app, ["demo", "--credits", "0"])
+    assert result.exit_code == 1
+    assert "insufficient_credits" in result.stderr
+
+
+def test_the_version_is_printed() -> None:
+    result = runner.invoke(app, ["version"])
+    assert result.exit_code == 0 and result.stdout.strip() == "0.1.0"
