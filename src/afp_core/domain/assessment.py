@@ -15,6 +15,7 @@ from collections.abc import Iterable
 import attrs
 
 from afp_core.domain import _assessment_rules as rules
+from afp_core.domain._assessment_prompt import EnhancedPrompt, build_prompt
 from afp_core.domain.errors import ValidationFailed
 from afp_core.domain.money import Credits
 from afp_core.domain.pricing import PLAN_ALLOWS, PlanTier, PriceTable, VideoModel
@@ -49,32 +50,6 @@ class Factor:
     message: str
     blocking: bool = False
     evidence: str = ""
-
-
-@attrs.frozen
-class EnhancedPrompt:
-    """A structured prompt for a video model; it never repeats unsupported or risky text."""
-
-    persona: str
-    setting: str
-    camera: str
-    product_handling: str
-    on_screen_text: tuple[str, ...]
-    disclosure: str
-
-    def render(self) -> str:
-        captions = " | ".join(f'"{text}"' for text in self.on_screen_text) or "none"
-        return "\n".join(
-            (
-                "UGC-style short video ad, filmed like an honest phone review.",
-                f"Persona: {self.persona}.",
-                f"Setting: {self.setting}.",
-                f"Camera: {self.camera}.",
-                f"Product handling: {self.product_handling}.",
-                f"On-screen text: {captions}.",
-                f'Disclosure: show "{self.disclosure}" on screen for the whole video.',
-            )
-        )
 
 
 @attrs.frozen
@@ -133,7 +108,9 @@ def assess(inp: AssessmentInput, prices: PriceTable) -> Assessment:
         factors=factors,
         blocked=blocked,
         block_reasons=tuple(f.message for f in factors if f.blocking),
-        enhanced_prompt=_enhanced_prompt(inp),
+        enhanced_prompt=build_prompt(
+            inp.product, inp.script, inp.aspect_ratio, _states_wrong_price
+        ),
         recommendation=recommendation,
     )
 
@@ -221,6 +198,10 @@ def _price_mismatches(product: ProductFacts, segments: Iterable[tuple[str, str]]
 
 
 # ---------------------------------------------------------------- quality
+def _states_wrong_price(product: ProductFacts, text: str) -> bool:
+    return bool(_price_mismatches(product, [("", text)]))
+
+
 def _quality_factors(inp: AssessmentInput) -> list[Factor]:
     product, script = inp.product, inp.script
     images = inp.images or tuple(ImageMeta(url) for url in product.images)
@@ -304,50 +285,6 @@ def _requested(inp: AssessmentInput, prices: PriceTable) -> Factor:
         return _factor("requested_model_not_in_plan", message)
     message = f"{wanted} cannot render {inp.duration_s} s at {inp.aspect_ratio}"
     return _factor("requested_model_cannot_render", message)
-
-
-# ---------------------------------------------------------------- enhanced prompt
-def _enhanced_prompt(inp: AssessmentInput) -> EnhancedPrompt:
-    """Only text that no risk rule matches, that no unsupported claim contains, is copied."""
-    product, script = inp.product, inp.script
-    avoid = [
-        t for c in script.unsupported_claims(product) if (t := rules.normalise(c.text).lower())
-    ]
-
-    def clean(text: str) -> bool:
-        low = rules.normalise(text).lower()
-        return (
-            bool(low)
-            and not rules.is_risky(low)
-            and not any(a in low for a in avoid)
-            and (not _price_mismatches(product, [("", low)]))
-        )
-
-    def short(words: int, text: str) -> str:
-        cut = rules.shorten(text, words)
-        return cut if clean(text) and clean(cut) else ""
-
-    audience = script.audience if clean(script.audience) else rules.DEFAULT_AUDIENCE
-    tone = script.tone if clean(script.tone) else rules.DEFAULT_TONE
-    brand, title = rules.redact(product.brand or ""), product.title
-    name = rules.redact(title if title.lower().startswith(brand.lower()) else f"{brand} {title}")
-    supported = [c.text for c in script.claims if c.is_supported_by(product)]
-    features = rules.distinct(short(rules.MAX_FEATURE_WORDS, t) for t in supported) or (
-        rules.distinct(short(rules.MAX_FEATURE_WORDS, t) for t in product.bullets)
-    )
-    shown = "; ".join(features[: rules.MAX_FEATURES])
-    listed = rules.FEATURES.format(features=shown) if features else rules.NO_FEATURES
-    handling = rules.HANDLING.format(name=name or "the product", features=listed)
-    hook_cta = (script.hook, script.call_to_action)
-    persona = rules.PERSONA.format(audience=rules.normalise(audience), tone=rules.normalise(tone))
-    return EnhancedPrompt(
-        persona=persona,
-        setting=rules.setting_for((product.title, *product.categories)),
-        camera=rules.camera_for(inp.aspect_ratio),
-        product_handling=handling,
-        on_screen_text=tuple(rules.distinct(short(rules.MAX_CAPTION_WORDS, t) for t in hook_cta)),
-        disclosure=rules.DISCLOSURE,
-    )
 
 
 __all__ = [
