@@ -17,6 +17,8 @@ from afp_core.domain.users import normalise_email
 def test_credits_are_non_negative_integers() -> None:
     assert Credits(3) + Credits(4) == Credits(7)
     assert Credits(2) * 5 == Credits(10)
+    assert not Credits(0)
+    assert Credits(1)
     for bad in (-1, 1.5, True, "3"):
         with pytest.raises(ValidationFailed):
             Credits(bad)  # type: ignore[arg-type]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from afp_adapters.fakes import FakeVideoGenerator, Outcome, Scenario
@@ -313,3 +315,15 @@ async def test_a_model_outside_the_users_plan_is_refused_not_swapped() -> None:
     with pytest.raises(ValidationFailed, match="not available on the free plan"):
         await world.start_video(user, model="veo3")
     assert world.snapshot() == before
+
+
+async def test_concurrent_duplicates_of_one_request_start_one_video() -> None:
+    world = World()
+    user = await world.user(credits=100)
+    results = await asyncio.gather(
+        *(world.start_video(user, model="veo3_fast", idempotency_key="twin") for _ in range(8))
+    )
+    assert len({r.video_id for r in results}) == 1
+    assert sum(not r.replayed for r in results) == 1
+    assert (await world.balance(user)).reserved == 10
+    assert len(world.db.tables.videos) == 1
