@@ -200,6 +200,8 @@ def build_container(settings: Settings | None = None) -> Container:
     """A container for these settings (read from the environment when not given)."""
     container = Container(settings=settings or Settings())
     container.checked_settings()  # fail fast on settings that cannot work
+    container.storage()
+    container.cipher()
     return container
 
 

@@ -76,8 +76,6 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8000"
     credit_packs: Annotated[list[CreditPackSetting], NoDecode] = Field(default_factory=list)
     fake_webhook_secret: SecretStr | None = None
-    default_video_model: str = "afp-local"
-    signup_credits: int = Field(default=0, ge=0)
 
     @field_validator("token_keys", mode="before")
     @classmethod

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
+import pydantic
 import typer
 
 from afp_bootstrap import ConfigurationError
@@ -40,4 +41,9 @@ def fail_on_domain_errors() -> Iterator[None]:
         raise typer.Exit(1) from None
     except ConfigurationError as error:
         typer.echo(f"error: configuration: {error}", err=True)
+        raise typer.Exit(2) from None
+    except pydantic.ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "settings"
+        typer.echo(f"error: configuration: AFP_{where.upper()}: {first['msg']}", err=True)
         raise typer.Exit(2) from None

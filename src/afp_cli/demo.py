@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from afp_bootstrap import Container, Settings, build_container, job_runner
-from afp_core.domain.errors import ContentBlocked
+from afp_core.domain.errors import ContentBlocked, ProviderRejected
 from afp_core.domain.payments import PaymentProviderName
 from afp_core.domain.policy import SocialTiming, VideoTiming
 from afp_core.domain.script import ScriptOptions
@@ -100,7 +100,7 @@ async def run_demo(*, url: str | None, credits: int, model: str) -> str:
     async with c.uow()() as uow:
         video = await uow.videos.get(user.id, started.video_id)
     if video.status is not VideoStatus.COMPLETED:
-        raise RuntimeError(f"the demo video ended {video.status.value}: {video.error_reason}")
+        raise ProviderRejected(f"the demo video ended {video.status.value}: {video.error_reason}")
     say(f"[green]✓[/] video completed and stored: {video.result_url}")
 
     pack = c.prices().packs[0]

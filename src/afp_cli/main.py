@@ -6,6 +6,7 @@ import asyncio
 import sys
 from typing import Annotated
 
+import structlog
 import typer
 
 from afp_cli._errors import fail_on_domain_errors
@@ -45,7 +46,8 @@ def version() -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point. Logs go to stderr; stdout carries only results."""
+    structlog.configure(logger_factory=structlog.PrintLoggerFactory(file=sys.stderr))
     try:
         app()
     except KeyboardInterrupt:

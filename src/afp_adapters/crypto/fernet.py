@@ -18,8 +18,9 @@ class FernetTokenCipher:
             self._ring = MultiFernet([Fernet(k.encode()) for k in keys])
         except ValueError as exc:
             raise ValueError(
-                "AFP_TOKEN_KEYS must hold url-safe base64 32-byte keys; "
-                "make one with `afp admin new-token-key`"
+                "AFP_TOKEN_KEYS must hold url-safe base64 32-byte keys; make one with "
+                "python -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())'"
             ) from exc
 
     @staticmethod

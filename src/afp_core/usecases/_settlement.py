@@ -45,11 +45,12 @@ async def charge_completed(uow: UnitOfWork, video: Video, now: datetime) -> None
 
 async def release_unfinished(uow: UnitOfWork, video: Video, now: datetime) -> None:
     """Release what the video held (its own hold, or its share of the batch hold)."""
-    amount = None if video.funding is Funding.OWN_HOLD else video.price
-    receipt = await uow.ledger.release(
-        video.user_id, video.hold_id, amount, key=settle_key(video), now=now
-    )
-    uow.events.record(CreditsReleased(now, video.user_id, video.hold_id, receipt.amount))
+    if await hold_is_usable(uow, video.user_id, video.hold_id, now):
+        amount = None if video.funding is Funding.OWN_HOLD else video.price
+        receipt = await uow.ledger.release(
+            video.user_id, video.hold_id, amount, key=settle_key(video), now=now
+        )
+        uow.events.record(CreditsReleased(now, video.user_id, video.hold_id, receipt.amount))
     if video.status.value == "CANCELLED":
         uow.events.record(VideoCancelled(now, video.id, video.user_id))
     else:

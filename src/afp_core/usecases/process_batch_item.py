@@ -78,6 +78,10 @@ class ProcessBatchItem:
                     duration_s=duration,
                 ),
             )
+            if not scripts:
+                return await self._fail(
+                    command, "provider_rejected: the script writer wrote nothing"
+                )
             script = scripts[0]
             flags = await self._moderator.flags(script.text, product.images)
         except ProviderUnavailable:

@@ -88,7 +88,8 @@ class StartVideo:
             user = await uow.users.get(command.user_id)
         image_urls = command.image_urls or command.product.images
         duration = command.duration_s or command.script.duration_s
-        if command.model is not None:
+        if command.model is not None:  # refused, never silently swapped for another model
+            self._prices.price(command.model, duration, command.aspect_ratio)
             _check_plan_allows(self._prices, user.plan, command.model)
         flags = await self._moderator.flags(f"{command.script.text}\n{command.prompt}", image_urls)
         images = await self._images.inspect(image_urls)

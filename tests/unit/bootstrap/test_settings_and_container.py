@@ -51,11 +51,10 @@ def test_real_providers_are_refused_until_their_adapters_exist() -> None:
 
 
 def test_an_unsupported_storage_url_is_a_configuration_error() -> None:
-    container = build_container(
-        Settings(_env_file=None, providers="fake", storage_url="s3://bucket/x")  # type: ignore[call-arg]
-    )
     with pytest.raises(ConfigurationError, match="AFP_STORAGE_URL"):
-        container.storage()
+        build_container(
+            Settings(_env_file=None, providers="fake", storage_url="s3://bucket/x")  # type: ignore[call-arg]
+        )
 
 
 def test_configured_credit_packs_replace_the_default_ones(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -53,3 +53,20 @@ def test_a_demo_user_without_credits_fails_the_job() -> None:
 def test_the_version_is_printed() -> None:
     result = runner.invoke(app, ["version"])
     assert result.exit_code == 0 and result.stdout.strip() == "0.1.0"
+
+
+def test_a_bad_setting_is_a_one_line_configuration_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AFP_CREDIT_PACKS", "[{not json")
+    result = runner.invoke(app, ["demo"])
+    last = result.stderr.strip().splitlines()[-1]
+    assert result.exit_code == 2
+    assert last.startswith("error: configuration: AFP_CREDIT_PACKS: ")
+    assert "is not valid JSON" in last
+
+
+def test_an_unsupported_storage_url_fails_before_any_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AFP_STORAGE_URL", "s3://bucket/videos")
+    result = runner.invoke(app, ["demo"])
+    assert result.exit_code == 2
+    assert "AFP_STORAGE_URL" in result.stderr
+    assert "✓" not in result.stderr

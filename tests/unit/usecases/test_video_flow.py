@@ -20,6 +20,7 @@ from afp_core.domain.script import Claim
 from afp_core.domain.video import FailureKind, VideoStatus
 from afp_core.usecases import (
     CancelVideoCommand,
+    ExpireHoldsCommand,
     HandleVideoCallbackCommand,
     SettleVideoCommand,
 )
@@ -327,3 +328,42 @@ async def test_concurrent_duplicates_of_one_request_start_one_video() -> None:
     assert sum(not r.replayed for r in results) == 1
     assert (await world.balance(user)).reserved == 10
     assert len(world.db.tables.videos) == 1
+
+
+async def test_a_model_that_cannot_render_the_request_is_refused_not_swapped() -> None:
+    world = World()
+    user = await world.user(credits=100)
+    before = world.snapshot()
+    with pytest.raises(ValidationFailed, match="renders 8 s, not 10 s"):
+        await world.start_video(user, model="veo3_fast", duration_s=10)
+    assert world.snapshot() == before
+
+
+async def test_a_video_whose_hold_expired_ends_failed_and_is_never_charged() -> None:
+    world = World()
+    user = await world.user(credits=30)
+    started = await world.start_video(user, model="veo3_fast")
+    world.clock.advance(25 * 3600)  # past the deadline and the hold's expiry, worker down
+    expired = await world.c.expire_holds().execute(ExpireHoldsCommand())
+    assert (expired.holds_expired, expired.credits_released) == (1, 10)
+    await world.run_jobs()
+    video = await world.video(started.video_id)
+    assert video.status is VideoStatus.FAILED
+    assert (await world.balance(user)).balance == 30
+    assert not [e for e in await world.entries(user) if e.type == "USAGE"]
+
+
+async def test_a_render_finishing_after_its_hold_expired_is_not_charged() -> None:
+    world = World(generator=FakeVideoGenerator(default=Scenario(polls_before_done=0)))
+    user = await world.user(credits=30)
+    started = await world.start_video(user, model="veo3_fast")
+    await world.runner.run_due()  # submitted
+    world.clock.advance(25 * 3600)
+    result = await world.c.settle_video().execute(
+        SettleVideoCommand(started.video_id, "completed", result_key="k", result_url="u")
+    )
+    assert result.status is VideoStatus.FAILED and result.charged == 0
+    assert "reservation expired" in (await world.video(started.video_id)).error_reason
+    await world.c.expire_holds().execute(ExpireHoldsCommand())
+    balance = await world.balance(user)
+    assert (balance.balance, balance.reserved) == (30, 0)
