@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-EXTRAS := http,sql,postgres,openai
+EXTRAS := http,postgres,openai
 
 .DEFAULT_GOAL := help
 .PHONY: help demo test check lint typecheck imports unit bench clean

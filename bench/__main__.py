@@ -8,7 +8,7 @@ from bench import ledger, pipeline
 
 
 def main() -> None:
-    print("AFP benchmarks (in-memory reference adapters; SQL ones arrive with the SQL adapters)")
+    print("AFP benchmarks (in-memory reference adapters; the SQL ledger on PostgreSQL)")
     asyncio.run(ledger.run())
     asyncio.run(pipeline.run())
 

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, settings
+
+from tests import sql_support
 
 settings.register_profile(
     "dev",
@@ -24,3 +29,29 @@ settings.register_profile(
 settings.load_profile(
     os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") == "true" else "dev")
 )
+
+
+# ---------------------------------------------------------------- SQL databases
+@pytest.fixture(scope="session")
+def sqlite_template_path(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    with sql_support.sqlite_template(tmp_path_factory.mktemp("sqlite-template")) as path:
+        yield path
+
+
+@pytest.fixture
+def sqlite_url(sqlite_template_path: Path, tmp_path: Path) -> str:
+    """A migrated SQLite file of its own."""
+    return sql_support.sqlite_copy(sqlite_template_path, tmp_path)
+
+
+@pytest.fixture(scope="session")
+def postgres_template_name() -> Iterator[str]:
+    with sql_support.postgres_template() as name:
+        yield name
+
+
+@pytest.fixture
+def postgres_url(postgres_template_name: str) -> Iterator[str]:
+    """A migrated PostgreSQL database of its own, dropped afterwards."""
+    with sql_support.postgres_copy(postgres_template_name) as url:
+        yield url

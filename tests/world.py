@@ -62,6 +62,7 @@ class World:
         self.generator = generator or FakeVideoGenerator()
         settings = Settings(  # type: ignore[call-arg]
             _env_file=None,
+            database_url="memory://",
             providers="fake",
             storage_url="memory://",
             fake_webhook_secret="whsec_test",

@@ -1,6 +1,12 @@
 """The composition root: settings, the container, the job runner."""
 
-from afp_bootstrap.container import ConfigurationError, Container, build_container
+from afp_bootstrap.container import (
+    ConfigurationError,
+    Container,
+    build_container,
+    close_database,
+    open_database,
+)
 from afp_bootstrap.jobs import job_handlers, job_runner
 from afp_bootstrap.settings import CreditPackSetting, Settings
 from afp_bootstrap.worker import JobRunner
@@ -12,6 +18,8 @@ __all__ = [
     "JobRunner",
     "Settings",
     "build_container",
+    "close_database",
     "job_handlers",
     "job_runner",
+    "open_database",
 ]

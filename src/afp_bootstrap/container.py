@@ -25,6 +25,7 @@ from afp_adapters.fakes import (
     MemoryMediaStorage,
     bundled_catalogue,
 )
+from afp_adapters.sql import SchemaBehind, SqlDatabase, SqlJobQueue, ensure_current, upgrade
 from afp_adapters.storage import LocalFileStorage
 from afp_adapters.system import SystemClock, UlidIdGenerator
 from afp_bootstrap.settings import Settings
@@ -32,8 +33,9 @@ from afp_core.domain.payments import PaymentProviderName
 from afp_core.domain.policy import BatchLimits, SocialTiming, VideoTiming
 from afp_core.domain.pricing import PriceTable, default_price_table
 from afp_core.domain.social import SocialProvider
-from afp_core.ports.commerce import PaymentProvider, SocialPublisher, TokenCipher
+from afp_core.ports.commerce import JobQueue, PaymentProvider, SocialPublisher, TokenCipher
 from afp_core.ports.generation import MediaStorage
+from afp_core.ports.system import IdGenerator
 from afp_core.usecases import (
     AdjustCredits,
     AssessContent,
@@ -104,6 +106,23 @@ def _publishers(_: Settings) -> dict[SocialProvider, SocialPublisher]:
     return {p: FakeSocialPublisher(p) for p in SocialProvider}
 
 
+def _database(settings: Settings, ids: IdGenerator) -> InMemoryDatabase | SqlDatabase:
+    url = settings.database_url
+    if url.startswith("memory:"):
+        return InMemoryDatabase(ids)
+    if url.startswith(("sqlite", "postgresql", "postgres")):
+        return SqlDatabase.from_url(url, ids)
+    raise ConfigurationError(
+        f"AFP_DATABASE_URL {url!r}: use sqlite:///FILE, postgresql://... or memory://"
+    )
+
+
+def _job_queue(db: InMemoryDatabase | SqlDatabase) -> JobQueue:
+    if isinstance(db, InMemoryDatabase):
+        return InMemoryJobQueue(db)
+    return SqlJobQueue(db.engine)
+
+
 def _check_mode(settings: Settings) -> Settings:
     if settings.provider_mode == "real":
         raise ConfigurationError(
@@ -126,9 +145,9 @@ class Container(containers.DeclarativeContainer):
     batch_limits = providers.Object(BatchLimits())
     social_timing = providers.Object(SocialTiming())
 
-    database = providers.Singleton(InMemoryDatabase, ids)
+    database = providers.Singleton(_database, checked_settings, ids)
     uow = providers.Callable(lambda db: db.unit_of_work, database)
-    job_queue = providers.Singleton(InMemoryJobQueue, database)
+    job_queue = providers.Singleton(_job_queue, database)
 
     scraper = providers.Singleton(FakeProductScraper, providers.Callable(bundled_catalogue))
     script_writer = providers.Singleton(FakeScriptWriter)
@@ -196,13 +215,42 @@ class Container(containers.DeclarativeContainer):
     expire_holds = providers.Factory(ExpireHolds, uow, clock)
 
 
+async def open_database(container: Container, *, migrate: bool = False) -> None:
+    """Make sure the database can be used: migrate it (`migrate=True`, as `afp migrate` and the
+    demo do) or refuse a schema that is behind with a message that says to run `afp migrate`."""
+    db = container.database()
+    if not isinstance(db, SqlDatabase):
+        return
+    url = container.checked_settings().database_url
+    if migrate:
+        await upgrade(url)
+        return
+    try:
+        await ensure_current(url)
+    except SchemaBehind as error:
+        raise ConfigurationError(str(error)) from None
+
+
+async def close_database(container: Container) -> None:
+    db = container.database()
+    if isinstance(db, SqlDatabase):
+        await db.dispose()
+
+
 def build_container(settings: Settings | None = None) -> Container:
     """A container for these settings (read from the environment when not given)."""
     container = Container(settings=settings or Settings())
     container.checked_settings()  # fail fast on settings that cannot work
+    container.database()
     container.storage()
     container.cipher()
     return container
 
 
-__all__ = ["ConfigurationError", "Container", "build_container"]
+__all__ = [
+    "ConfigurationError",
+    "Container",
+    "build_container",
+    "close_database",
+    "open_database",
+]

@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import secrets
+import tempfile
 import urllib.parse
 from datetime import timedelta
+from pathlib import Path
 
 from dependency_injector import providers
 from pydantic import SecretStr
 from rich.console import Console
 from rich.table import Table
 
-from afp_bootstrap import Container, Settings, build_container, job_runner
+from afp_bootstrap import (
+    Container,
+    Settings,
+    build_container,
+    close_database,
+    job_runner,
+    open_database,
+)
 from afp_core.domain.errors import ContentBlocked, ProviderRejected
 from afp_core.domain.payments import PaymentProviderName
 from afp_core.domain.policy import SocialTiming, VideoTiming
@@ -34,9 +43,13 @@ from afp_core.usecases import (
 DEMO_URL = "https://www.amazon.com/dp/B0DEMO0001"
 
 
-def demo_container() -> Container:
-    """The embedded default with fake providers and timings short enough to watch."""
-    settings = Settings(providers="fake", fake_webhook_secret=SecretStr(secrets.token_hex(16)))
+def demo_container(database_url: str) -> Container:
+    """The embedded default (SQLite, fake providers) with timings short enough to watch."""
+    settings = Settings(
+        providers="fake",
+        database_url=database_url,
+        fake_webhook_secret=SecretStr(secrets.token_hex(16)),
+    )
     container = build_container(settings)
     container.video_timing.override(
         providers.Object(VideoTiming(poll_schedule_s=(1,), submit_backoff_s=(1,)))
@@ -48,12 +61,21 @@ def demo_container() -> Container:
 
 
 async def run_demo(*, url: str | None, credits: int, model: str) -> str:
+    with tempfile.TemporaryDirectory(prefix="afp-demo-") as folder:
+        c = demo_container(f"sqlite:///{Path(folder) / 'demo.db'}")
+        try:
+            await open_database(c, migrate=True)
+            return await _pipeline(c, url=url, credits=credits, model=model)
+        finally:
+            await close_database(c)
+
+
+async def _pipeline(c: Container, *, url: str | None, credits: int, model: str) -> str:
     console = Console(stderr=True)
-    c = demo_container()
     runner = job_runner(c)
     say = console.print
 
-    say("[bold]AFP demo[/] — fake providers, no keys, no network\n")
+    say("[bold]AFP demo[/] — SQLite, fake providers, no keys, no network\n")
     user = (
         await c.create_user().execute(
             CreateUserCommand(email="demo@afp.local", starting_credits=credits)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 from typing import Annotated
 
@@ -10,6 +11,7 @@ import structlog
 import typer
 
 from afp_cli._errors import fail_on_domain_errors
+from afp_cli.admin import admin, migrate
 
 app = typer.Typer(
     name="afp",
@@ -37,6 +39,10 @@ def demo(
     typer.echo(path)
 
 
+app.command()(migrate)
+app.add_typer(admin, name="admin")
+
+
 @app.command()
 def version() -> None:
     """Print the installed AFP version."""
@@ -47,7 +53,10 @@ def version() -> None:
 
 def main() -> None:
     """Console-script entry point. Logs go to stderr; stdout carries only results."""
-    structlog.configure(logger_factory=structlog.PrintLoggerFactory(file=sys.stderr))
+    structlog.configure(
+        wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+    )
     try:
         app()
     except KeyboardInterrupt:

@@ -16,6 +16,7 @@ from afp_adapters.fakes import InMemoryDatabase, SequentialIds
 from afp_core.domain.errors import InsufficientCredits
 from afp_core.domain.ids import UserId
 from afp_core.domain.ledger import EntryType, LedgerReceipt
+from afp_core.domain.users import User
 from afp_core.ports.unit_of_work import UnitOfWork
 
 pytestmark = pytest.mark.contract
@@ -31,6 +32,7 @@ def ledger_world(request: pytest.FixtureRequest) -> Callable[[], UnitOfWork]:
 
 async def grant(uow_factory: Callable[[], UnitOfWork], amount: int) -> None:
     async with uow_factory() as uow:
+        await uow.users.add(User(id=USER, email="concurrent@ledger.test", created_at=NOW))
         await uow.ledger.credit(USER, amount, EntryType.GRANT, key="seed", now=NOW)
         await uow.commit()
 

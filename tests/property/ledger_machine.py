@@ -9,6 +9,7 @@ Subclasses say which ledger to test by implementing `make_world`; the SQL suites
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -24,6 +25,7 @@ from hypothesis.stateful import (
     rule,
 )
 
+from afp_adapters.fakes import InMemoryDatabase, SequentialIds
 from afp_adapters.fakes.system import FakeClock
 from afp_core.domain.errors import (
     AccountInDebt,
@@ -35,13 +37,34 @@ from afp_core.domain.errors import (
 )
 from afp_core.domain.ids import HoldId, UserId
 from afp_core.domain.ledger import EntryType, HoldStatus, LedgerEntry, LedgerReceipt
+from afp_core.domain.users import User
 from afp_core.ports.unit_of_work import UnitOfWork
 from tests import strategies as s
 
 T = TypeVar("T")
 
-USER = UserId("u-ledger")
-OTHER = UserId("u-other")
+
+async def add_user(uow_factory: Callable[[], UnitOfWork], user_id: UserId, now: datetime) -> None:
+    async with uow_factory() as uow:
+        await uow.users.add(User(id=user_id, email=f"{user_id}@ledger.test", created_at=now))
+        await uow.commit()
+
+
+def same_outcome(got: LedgerReceipt | DomainError, expected: LedgerReceipt | DomainError) -> bool:
+    """Equal results up to the ids each adapter makes (L14)."""
+    if isinstance(got, DomainError) or isinstance(expected, DomainError):
+        return (
+            isinstance(got, DomainError)
+            and isinstance(expected, DomainError)
+            and got.code == expected.code
+        )
+    return (got.operation, got.amount, got.balance, got.reserved, len(got.entry_ids)) == (
+        expected.operation,
+        expected.amount,
+        expected.balance,
+        expected.reserved,
+        len(expected.entry_ids),
+    ) and (got.hold_id is None) == (expected.hold_id is None)
 
 
 @attrs.define
@@ -69,12 +92,22 @@ class Call:
 class LedgerMachine(RuleBasedStateMachine):
     holds = Bundle("holds")
     used_keys = Bundle("used_keys")
+    compare_with_reference = False  # L14: mirror every call on the in-memory reference
 
     def __init__(self) -> None:
         super().__init__()
         self.loop = asyncio.new_event_loop()
         self.clock = FakeClock()
-        self.uow_factory: Callable[[], UnitOfWork] = self.make_world()
+        tag = uuid.uuid4().hex[:12]
+        self.user, self.other = UserId(f"u-{tag}"), UserId(f"o-{tag}")
+        self.uow_factory: Callable[[], UnitOfWork] = self.loop.run_until_complete(self.open_world())
+        self.reference: Callable[[], UnitOfWork] | None = None
+        self.ref_holds: dict[str, str] = {}  # hold id under test -> hold id in the reference
+        if self.compare_with_reference:
+            self.reference = InMemoryDatabase(SequentialIds("ref")).unit_of_work
+        for factory in filter(None, (self.uow_factory, self.reference)):
+            for user_id in (self.user, self.other):
+                self.loop.run_until_complete(add_user(factory, user_id, self.clock.now()))
         self.balance = 0
         self.reserved = 0
         self.debt = 0
@@ -85,24 +118,35 @@ class LedgerMachine(RuleBasedStateMachine):
         self.counter = 0
 
     # ----------------------------------------------------------------- plumbing
-    def make_world(self) -> Callable[[], UnitOfWork]:
+    async def open_world(self) -> Callable[[], UnitOfWork]:
+        """The unit-of-work factory of the ledger under test."""
         raise NotImplementedError
 
+    async def close_world(self) -> None:
+        """Release what `open_world` opened (engines, connections)."""
+
     def teardown(self) -> None:
+        self.loop.run_until_complete(self.close_world())
         self.loop.close()
 
-    def run(self, op: Callable[[UnitOfWork], Awaitable[T]]) -> T:
+    def run(
+        self, op: Callable[[UnitOfWork], Awaitable[T]], on: Callable[[], UnitOfWork] | None = None
+    ) -> T:
+        factory = on or self.uow_factory
+
         async def go() -> T:
-            async with self.uow_factory() as uow:
+            async with factory() as uow:
                 result = await op(uow)
                 await uow.commit()
                 return result
 
         return self.loop.run_until_complete(go())
 
-    def attempt(self, op: Callable[[UnitOfWork], Awaitable[T]]) -> T | DomainError:
+    def attempt(
+        self, op: Callable[[UnitOfWork], Awaitable[T]], on: Callable[[], UnitOfWork] | None = None
+    ) -> T | DomainError:
         try:
-            return self.run(op)
+            return self.run(op, on)
         except DomainError as error:
             return error
 
@@ -111,20 +155,35 @@ class LedgerMachine(RuleBasedStateMachine):
         return f"k-{self.counter}"
 
     def call(self, op: str, *args: Any) -> LedgerReceipt | DomainError:
+        got = self._call(op, args, None)
+        if self.reference is not None:
+            ref_args = args
+            if op in ("capture", "release"):
+                ref_args = (self.ref_holds.get(args[0], f"ref-unknown-{args[0]}"), *args[1:])
+            expected = self._call(op, ref_args, self.reference)
+            assert same_outcome(got, expected), (op, args, got, expected)  # L14
+            if op == "hold" and isinstance(got, LedgerReceipt) and got.hold_id:
+                assert isinstance(expected, LedgerReceipt) and expected.hold_id
+                self.ref_holds[got.hold_id] = expected.hold_id
+        return got
+
+    def _call(
+        self, op: str, args: tuple[Any, ...], on: Callable[[], UnitOfWork] | None
+    ) -> LedgerReceipt | DomainError:
         now = self.clock.now()
 
         async def go(uow: UnitOfWork) -> LedgerReceipt:
             method = getattr(uow.ledger, op)
             if op == "credit":
                 amount, type_, key = args
-                return await method(USER, amount, type_, key=key, now=now)  # type: ignore[no-any-return]
+                return await method(self.user, amount, type_, key=key, now=now)  # type: ignore[no-any-return]
             if op == "claw_back":
                 amount, key = args
-                return await method(USER, amount, key=key, now=now, reason="refund")  # type: ignore[no-any-return]
+                return await method(self.user, amount, key=key, now=now, reason="refund")  # type: ignore[no-any-return]
             if op == "hold":
                 amount, ttl, key = args
                 return await method(  # type: ignore[no-any-return]
-                    USER,
+                    self.user,
                     amount,
                     key=key,
                     now=now,
@@ -133,10 +192,10 @@ class LedgerMachine(RuleBasedStateMachine):
                 )
             if op in ("capture", "release"):
                 hold_id, amount, key = args
-                return await method(USER, hold_id, amount, key=key, now=now)  # type: ignore[no-any-return]
+                return await method(self.user, hold_id, amount, key=key, now=now)  # type: ignore[no-any-return]
             raise AssertionError(op)
 
-        return self.attempt(go)
+        return self.attempt(go, on)
 
     def remember(self, key: str, op: str, args: tuple[Any, ...], got: object) -> None:
         if isinstance(got, LedgerReceipt):
@@ -234,12 +293,17 @@ class LedgerMachine(RuleBasedStateMachine):
     def expire(self) -> None:
         now = self.clock.now()
         receipts = self.run(lambda uow: uow.ledger.expire_due(now, limit=1000))
+        if self.reference is not None:
+            ref = self.run(lambda uow: uow.ledger.expire_due(now, limit=1000), self.reference)
+            mine = {self.ref_holds[r.hold_id]: r.amount for r in receipts if r.user_id == self.user}
+            theirs = {r.hold_id: r.amount for r in ref if r.user_id == self.user}
+            assert mine == theirs, (mine, theirs)  # L14
         expected = {
             hid: m.open
             for hid, m in self.model_holds.items()
             if m.status is HoldStatus.OPEN and m.expires_at <= now
         }
-        got = {r.hold_id: r.amount for r in receipts}
+        got = {r.hold_id: r.amount for r in receipts if r.user_id == self.user}
         assert got == expected, (got, expected)  # L11: exactly the open remainder
         for hid, remainder in expected.items():
             model = self.model_holds[hid]
@@ -274,19 +338,39 @@ class LedgerMachine(RuleBasedStateMachine):
     def other_user_cannot_touch_hold(self, hold_id: HoldId) -> None:
         now = self.clock.now()
         got = self.attempt(
-            lambda uow: uow.ledger.capture(OTHER, hold_id, 1, key=self.new_key(), now=now)
+            lambda uow: uow.ledger.capture(self.other, hold_id, 1, key=self.new_key(), now=now)
         )
         assert isinstance(got, DomainError) and got.code == "not_found", got
 
     # ----------------------------------------------------------------- invariants
     def _entries(self) -> list[LedgerEntry]:
-        return list(self.run(lambda uow: uow.ledger.all_entries(USER)))
+        return list(self.run(lambda uow: uow.ledger.all_entries(self.user)))
+
+    @invariant()
+    def ledger_matches_the_reference(self) -> None:
+        if self.reference is None:
+            return
+
+        async def read(uow: UnitOfWork) -> tuple[Any, list[tuple[Any, int, int]]]:
+            entries = await uow.ledger.all_entries(self.user)
+            journal = [(e.type, e.amount, e.balance_after) for e in entries]
+            return await uow.ledger.balance(self.user), journal
+
+        assert self.run(read) == self.run(read, self.reference)  # L14: balances and journals
 
     @invariant()
     def ledger_matches_model_and_invariants_hold(self) -> None:
-        balance = self.run(lambda uow: uow.ledger.balance(USER))
-        entries = self._entries()
-        holds = {h.id: h for h in self.run(lambda uow: uow.ledger.open_holds(USER))}
+        async def read(uow: UnitOfWork) -> tuple[Any, list[LedgerEntry], list[Any], list[Any]]:
+            ledger = uow.ledger
+            return (
+                await ledger.balance(self.user),
+                list(await ledger.all_entries(self.user)),
+                list(await ledger.open_holds(self.user)),
+                [await ledger.get_hold(self.user, hid) for hid in self.model_holds],
+            )
+
+        balance, entries, open_holds, every_hold = self.run(read)  # one consistent snapshot
+        holds = {h.id: h for h in open_holds}
         # the model and the ledger agree (what L14 generalises to every adapter)
         assert (balance.balance, balance.reserved, balance.debt) == (
             self.balance,
@@ -295,7 +379,7 @@ class LedgerMachine(RuleBasedStateMachine):
         )
         # L1 no overdraft
         assert balance.balance >= 0 and balance.reserved >= 0 and balance.available >= 0
-        # L2 cached balance = sum of entries; reserved = sum of open remainders
+        # L2 cached balance = sum of entries (the `transactions` rows); reserved = open remainders
         assert balance.balance == sum(e.amount for e in entries)
         assert balance.reserved == sum(h.open for h in holds.values())
         # L3 append-only: what was seen before is an unchanged prefix
@@ -306,8 +390,7 @@ class LedgerMachine(RuleBasedStateMachine):
         for entry in entries:
             if entry.type is EntryType.USAGE and entry.hold_id:
                 usage[entry.hold_id] = usage.get(entry.hold_id, 0) - entry.amount
-        for hid, model in self.model_holds.items():
-            hold = self.run(lambda uow, hid=hid: uow.ledger.get_hold(USER, hid))  # type: ignore[misc]
+        for (hid, model), hold in zip(self.model_holds.items(), every_hold, strict=True):
             assert hold.amount == hold.captured + hold.released + hold.open  # L4
             assert hold.open >= 0
             assert (hold.open == 0) == (hold.status is not HoldStatus.OPEN)  # L4 finished => 0

@@ -11,7 +11,7 @@ from tests.property.ledger_machine import LedgerMachine
 
 
 class InMemoryLedgerMachine(LedgerMachine):
-    def make_world(self) -> Callable[[], UnitOfWork]:
+    async def open_world(self) -> Callable[[], UnitOfWork]:
         return InMemoryDatabase(SequentialIds()).unit_of_work
 
 

@@ -29,8 +29,13 @@ class InMemoryCreditLedger:
         self._ids = ids
 
     # ---------------------------------------------------------------- helpers
+    def _known(self, user_id: UserId) -> None:
+        if user_id not in self._t.users:
+            raise NotFound(f"user {user_id} not found")
+
     def _account(self, user_id: UserId) -> CreditAccount:
         """A private copy of the account, put in this unit of work's table (copy on write)."""
+        self._known(user_id)
         current = self._t.accounts.get(user_id) or CreditAccount(user_id)
         mine = copy.copy(current)
         self._t.accounts[user_id] = mine
@@ -90,21 +95,25 @@ class InMemoryCreditLedger:
 
     # ---------------------------------------------------------------- reads
     async def balance(self, user_id: UserId) -> AccountBalance:
+        self._known(user_id)
         account = self._t.accounts.get(user_id) or CreditAccount(user_id)
         return account.snapshot()
 
     async def get_hold(self, user_id: UserId, hold_id: HoldId) -> Hold:
+        self._known(user_id)
         hold = self._t.holds.get(hold_id)
         if hold is None or hold.user_id != user_id:
             raise NotFound(f"hold {hold_id} not found")
         return copy.copy(hold)
 
     async def open_holds(self, user_id: UserId) -> Sequence[Hold]:
+        self._known(user_id)
         return [copy.copy(h) for h in self._t.holds.values() if h.user_id == user_id and h.is_open]
 
     async def entries(
         self, user_id: UserId, *, limit: int = 50, before: str | None = None
     ) -> Sequence[LedgerEntry]:
+        self._known(user_id)
         mine = [e for e in reversed(self._t.entries) if e.user_id == user_id]
         if before is not None:
             ids = [e.id for e in mine]
@@ -112,6 +121,7 @@ class InMemoryCreditLedger:
         return mine[:limit]
 
     async def all_entries(self, user_id: UserId) -> Sequence[LedgerEntry]:
+        self._known(user_id)
         return [e for e in self._t.entries if e.user_id == user_id]
 
     # ---------------------------------------------------------------- writes

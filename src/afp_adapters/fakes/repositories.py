@@ -146,6 +146,13 @@ class InMemoryPurchaseRepository:
         return copy.deepcopy(found)
 
     async def save(self, purchase: Purchase) -> None:
+        if purchase.payment_id is not None and any(
+            p.id != purchase.id
+            and p.provider is purchase.provider
+            and p.payment_id == purchase.payment_id
+            for p in self._t.purchases.values()
+        ):
+            raise Conflict(f"payment {purchase.payment_id} already belongs to a purchase")
         self._t.purchases[purchase.id] = copy.deepcopy(purchase)
 
 

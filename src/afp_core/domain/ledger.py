@@ -267,9 +267,8 @@ class CreditAccount:
         expires_at: datetime,
         reference: str = "",
     ) -> Hold:
-        """Reserve `amount` until `expires_at`."""
-        if self.debt:
-            raise AccountInDebt(f"account owes {self.debt} credits from a refund")
+        """Reserve `amount` until `expires_at`. Checks, in order: the request itself, debt,
+        then what is available (every ledger adapter reports the first that fails)."""
         hold = Hold(
             id=hold_id,
             user_id=self.user_id,
@@ -280,6 +279,8 @@ class CreditAccount:
         )
         if expires_at <= now:
             raise ValidationFailed("a hold must expire in the future")
+        if self.debt:
+            raise AccountInDebt(f"account owes {self.debt} credits from a refund")
         if amount > self.available:
             raise InsufficientCredits(needed=amount, available=self.available)
         self.reserved += amount

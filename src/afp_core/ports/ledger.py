@@ -4,6 +4,8 @@ Implementations (the in-memory reference, SQLite, PostgreSQL) must behave identi
 shared property tests hold them to `docs/ledger-invariants.md`. All methods run inside the
 current unit of work and take effect on its commit.
 
+Every method of a user that does not exist raises `NotFound`.
+
 Idempotency: every mutating method takes a `key`, scoped to the user. A repeat with the same key
 and the same arguments returns the first `LedgerReceipt` unchanged and writes nothing; the same
 key with different arguments raises `IdempotencyConflict` and writes nothing.
@@ -21,7 +23,7 @@ from afp_core.domain.ledger import AccountBalance, EntryType, Hold, LedgerEntry,
 
 class CreditLedger(Protocol):
     async def balance(self, user_id: UserId) -> AccountBalance:
-        """The account's balance, reserved and debt (zeros for a user with no entries)."""
+        """The account's balance, reserved and debt (zeros for a user with no entries yet)."""
         ...
 
     async def credit(

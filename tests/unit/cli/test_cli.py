@@ -15,7 +15,13 @@ runner = CliRunner()
 @pytest.fixture(autouse=True)
 def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    for name in ("AFP_OPENAI_API_KEY", "AFP_KIE_API_KEY", "AFP_PROVIDERS", "AFP_STORAGE_URL"):
+    for name in (
+        "AFP_OPENAI_API_KEY",
+        "AFP_KIE_API_KEY",
+        "AFP_PROVIDERS",
+        "AFP_STORAGE_URL",
+        "AFP_DATABASE_URL",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -70,3 +76,31 @@ def test_an_unsupported_storage_url_fails_before_any_work(monkeypatch: pytest.Mo
     assert result.exit_code == 2
     assert "AFP_STORAGE_URL" in result.stderr
     assert "✓" not in result.stderr
+
+
+def test_commands_refuse_a_database_that_was_never_migrated() -> None:
+    result = runner.invoke(app, ["admin", "create-user", "ann@example.com"])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "error: configuration: the database schema is empty but this AFP needs 0001: "
+        "run `afp migrate`"
+    )
+
+
+def test_migrate_then_operate_on_the_embedded_database(tmp_path: Path) -> None:
+    migrated = runner.invoke(app, ["migrate"])
+    assert migrated.exit_code == 0, migrated.output
+    assert (tmp_path / "afp.db").is_file()
+    created = runner.invoke(app, ["admin", "create-user", "ann@example.com", "--credits", "5"])
+    assert created.exit_code == 0, created.output
+    granted = runner.invoke(app, ["admin", "grant", "ann@example.com", "10", "--reason", "promo"])
+    assert granted.stdout.strip() == "balance now 15"
+    taken = runner.invoke(app, ["admin", "grant", "ann@example.com", "-3", "--reason", "fix"])
+    assert taken.stdout.strip() == "balance now 12"
+    overdraw = runner.invoke(app, ["admin", "grant", "ann@example.com", "-99", "--reason", "x"])
+    assert overdraw.exit_code == 1
+    assert "insufficient_credits" in overdraw.stderr
+    again = runner.invoke(app, ["admin", "create-user", "ANN@example.com"])
+    assert again.exit_code == 1
+    assert "conflict" in again.stderr
+    assert runner.invoke(app, ["migrate"]).exit_code == 0  # idempotent

@@ -1,0 +1,362 @@
+"""SQL repositories over one connection (the unit of work's transaction)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from afp_adapters.sql import _mapping as m
+from afp_adapters.sql import tables as t
+from afp_adapters.sql._dialect import upsert
+from afp_core.domain.batch import Batch
+from afp_core.domain.errors import Conflict, NotFound
+from afp_core.domain.events import DomainEvent
+from afp_core.domain.idempotency import IdempotencyRecord
+from afp_core.domain.ids import BatchId, PostId, PurchaseId, UserId, VideoId
+from afp_core.domain.jobs import Job
+from afp_core.domain.payments import PaymentProviderName, Purchase
+from afp_core.domain.social import OAuthState, Post, SocialConnection, SocialProvider
+from afp_core.domain.users import User, normalise_email
+from afp_core.domain.video import Video, VideoStatus
+from afp_core.ports.system import IdGenerator
+
+
+class _Repo:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._c = conn
+
+    async def _insert(self, table: sa.Table, values: dict[str, object], what: str) -> None:
+        try:
+            async with self._c.begin_nested():
+                await self._c.execute(table.insert().values(**values))
+        except IntegrityError as exc:
+            raise Conflict(f"{what} already exists") from exc
+
+
+class SqlUserRepository(_Repo):
+    async def add(self, user: User) -> None:
+        await self._insert(t.users, m.user_values(user), f"user {user.email}")
+
+    async def get(self, user_id: UserId) -> User:
+        row = (await self._c.execute(sa.select(t.users).where(t.users.c.id == user_id))).first()
+        if row is None:
+            raise NotFound(f"user {user_id} not found")
+        return m.user_from(row._mapping)
+
+    async def by_email(self, email: str) -> User | None:
+        try:
+            wanted = normalise_email(email)
+        except Exception:
+            return None
+        row = (await self._c.execute(sa.select(t.users).where(t.users.c.email == wanted))).first()
+        return m.user_from(row._mapping) if row else None
+
+    async def list(self, *, limit: int = 50, offset: int = 0) -> Sequence[User]:
+        rows = await self._c.execute(
+            sa.select(t.users)
+            .order_by(t.users.c.created_at, t.users.c.id)
+            .limit(limit)
+            .offset(offset)
+        )
+        return [m.user_from(r._mapping) for r in rows]
+
+
+class SqlVideoRepository(_Repo):
+    async def add(self, video: Video) -> None:
+        await self._insert(t.videos, m.video_values(video), f"video {video.id}")
+
+    async def _one(self, where: sa.ColumnElement[bool], what: str) -> Video:
+        row = (await self._c.execute(sa.select(t.videos).where(where))).first()
+        if row is None:
+            raise NotFound(f"{what} not found")
+        return m.video_from(row._mapping)
+
+    async def get(self, user_id: UserId, video_id: VideoId) -> Video:
+        return await self._one(
+            (t.videos.c.id == video_id) & (t.videos.c.user_id == user_id), f"video {video_id}"
+        )
+
+    async def get_any(self, video_id: VideoId) -> Video:
+        return await self._one(t.videos.c.id == video_id, f"video {video_id}")
+
+    async def by_task_id(self, provider_task_id: str) -> Video | None:
+        row = (
+            await self._c.execute(
+                sa.select(t.videos).where(t.videos.c.kie_task_id == provider_task_id)
+            )
+        ).first()
+        return m.video_from(row._mapping) if row else None
+
+    async def save(self, video: Video) -> None:
+        values = m.video_values(video)
+        result = await self._c.execute(
+            t.videos.update().where(t.videos.c.id == video.id).values(**values)
+        )
+        if result.rowcount == 0:
+            raise NotFound(f"video {video.id} not found")
+
+    async def _list(
+        self,
+        where: sa.ColumnElement[bool] | None,
+        status: VideoStatus | None,
+        limit: int,
+        offset: int,
+    ) -> Sequence[Video]:
+        query = sa.select(t.videos)
+        if where is not None:
+            query = query.where(where)
+        if status is not None:
+            query = query.where(t.videos.c.status == status.value)
+        query = query.order_by(t.videos.c.created_at.desc(), t.videos.c.id.desc())
+        rows = await self._c.execute(query.limit(limit).offset(offset))
+        return [m.video_from(r._mapping) for r in rows]
+
+    async def list_for_user(
+        self,
+        user_id: UserId,
+        *,
+        status: VideoStatus | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> Sequence[Video]:
+        return await self._list(t.videos.c.user_id == user_id, status, limit, offset)
+
+    async def list_all(
+        self, *, status: VideoStatus | None = None, limit: int = 50, offset: int = 0
+    ) -> Sequence[Video]:
+        return await self._list(None, status, limit, offset)
+
+
+class SqlBatchRepository(_Repo):
+    async def add(self, batch: Batch) -> None:
+        await self._insert(t.video_batches, m.batch_values(batch), f"batch {batch.id}")
+        await self._c.execute(
+            t.batch_video_items.insert(), [m.item_values(batch.id, i) for i in batch.items]
+        )
+
+    async def _one(self, where: sa.ColumnElement[bool], batch_id: BatchId) -> Batch:
+        row = (await self._c.execute(sa.select(t.video_batches).where(where))).first()
+        if row is None:
+            raise NotFound(f"batch {batch_id} not found")
+        items = await self._c.execute(
+            sa.select(t.batch_video_items)
+            .where(t.batch_video_items.c.batch_id == batch_id)
+            .order_by(t.batch_video_items.c.row_index, t.batch_video_items.c.id)
+        )
+        return m.batch_from(row._mapping, [m.item_from(i._mapping) for i in items])
+
+    async def get(self, user_id: UserId, batch_id: BatchId) -> Batch:
+        where = (t.video_batches.c.id == batch_id) & (t.video_batches.c.user_id == user_id)
+        return await self._one(where, batch_id)
+
+    async def get_any(self, batch_id: BatchId) -> Batch:
+        return await self._one(t.video_batches.c.id == batch_id, batch_id)
+
+    async def save(self, batch: Batch) -> None:
+        result = await self._c.execute(
+            t.video_batches.update()
+            .where(t.video_batches.c.id == batch.id)
+            .values(**m.batch_values(batch))
+        )
+        if result.rowcount == 0:
+            raise NotFound(f"batch {batch.id} not found")
+        items = t.batch_video_items
+        for item in batch.items:
+            values = m.item_values(batch.id, item)
+            await self._c.execute(items.update().where(items.c.id == item.id).values(**values))
+
+
+class SqlPurchaseRepository(_Repo):
+    async def add(self, purchase: Purchase) -> None:
+        await self._insert(t.purchases, m.purchase_values(purchase), f"purchase {purchase.id}")
+
+    async def get(self, purchase_id: PurchaseId) -> Purchase | None:
+        row = (
+            await self._c.execute(sa.select(t.purchases).where(t.purchases.c.id == purchase_id))
+        ).first()
+        return m.purchase_from(row._mapping) if row else None
+
+    async def by_payment_id(
+        self, provider: PaymentProviderName, payment_id: str
+    ) -> Purchase | None:
+        row = (
+            await self._c.execute(
+                sa.select(t.purchases).where(
+                    (t.purchases.c.provider == provider.value)
+                    & (t.purchases.c.payment_id == payment_id)
+                )
+            )
+        ).first()
+        return m.purchase_from(row._mapping) if row else None
+
+    async def save(self, purchase: Purchase) -> None:
+        try:
+            async with self._c.begin_nested():
+                await self._c.execute(
+                    t.purchases.update()
+                    .where(t.purchases.c.id == purchase.id)
+                    .values(**m.purchase_values(purchase))
+                )
+        except IntegrityError as exc:
+            raise Conflict(f"payment {purchase.payment_id} already belongs to a purchase") from exc
+
+
+class SqlWebhookInbox(_Repo):
+    async def record(self, provider: str, event_id: str, received_at: datetime) -> bool:
+        statement = (
+            upsert(self._c, t.webhook_events)
+            .values(provider=provider, event_id=event_id, received_at=received_at)
+            .on_conflict_do_nothing(index_elements=["provider", "event_id"])
+            .returning(t.webhook_events.c.event_id)
+        )
+        return (await self._c.execute(statement)).first() is not None
+
+
+class SqlSocialConnectionRepository(_Repo):
+    async def get(self, user_id: UserId, provider: SocialProvider) -> SocialConnection | None:
+        row = (
+            await self._c.execute(
+                sa.select(t.user_integrations).where(
+                    (t.user_integrations.c.user_id == user_id)
+                    & (t.user_integrations.c.provider == provider.value)
+                )
+            )
+        ).first()
+        return m.connection_from(row._mapping) if row else None
+
+    async def save(self, connection: SocialConnection) -> None:
+        values = m.connection_values(connection)
+        statement = upsert(self._c, t.user_integrations).values(**values)
+        statement = statement.on_conflict_do_update(
+            index_elements=["user_id", "provider"],
+            set_={k: statement.excluded[k] for k in values if k not in ("user_id", "provider")},
+        )
+        await self._c.execute(statement)
+
+    async def list_for_user(self, user_id: UserId) -> Sequence[SocialConnection]:
+        rows = await self._c.execute(
+            sa.select(t.user_integrations)
+            .where(t.user_integrations.c.user_id == user_id)
+            .order_by(t.user_integrations.c.provider)
+        )
+        return [m.connection_from(r._mapping) for r in rows]
+
+
+class SqlOAuthStateRepository(_Repo):
+    async def add(self, state: OAuthState) -> None:
+        await self._insert(t.oauth_states, m.oauth_state_values(state), "oauth state")
+
+    async def pop(self, state: str) -> OAuthState | None:
+        row = (
+            await self._c.execute(
+                t.oauth_states.delete()
+                .where(t.oauth_states.c.state == state)
+                .returning(*t.oauth_states.c)
+            )
+        ).first()
+        return m.oauth_state_from(row._mapping) if row else None
+
+
+class SqlPostRepository(_Repo):
+    async def add(self, post: Post) -> None:
+        await self._insert(t.video_posts, m.post_values(post), f"post {post.id}")
+
+    async def _one(self, where: sa.ColumnElement[bool], post_id: PostId) -> Post:
+        row = (await self._c.execute(sa.select(t.video_posts).where(where))).first()
+        if row is None:
+            raise NotFound(f"post {post_id} not found")
+        return m.post_from(row._mapping)
+
+    async def get(self, user_id: UserId, post_id: PostId) -> Post:
+        where = (t.video_posts.c.id == post_id) & (t.video_posts.c.user_id == user_id)
+        return await self._one(where, post_id)
+
+    async def get_any(self, post_id: PostId) -> Post:
+        return await self._one(t.video_posts.c.id == post_id, post_id)
+
+    async def save(self, post: Post) -> None:
+        await self._c.execute(
+            t.video_posts.update()
+            .where(t.video_posts.c.id == post.id)
+            .values(**m.post_values(post))
+        )
+
+    async def list_for_user(self, user_id: UserId, *, limit: int = 50) -> Sequence[Post]:
+        rows = await self._c.execute(
+            sa.select(t.video_posts)
+            .where(t.video_posts.c.user_id == user_id)
+            .order_by(t.video_posts.c.created_at.desc(), t.video_posts.c.id.desc())
+            .limit(limit)
+        )
+        return [m.post_from(r._mapping) for r in rows]
+
+
+class SqlIdempotencyRepository(_Repo):
+    async def get(self, scope: str, key: str) -> IdempotencyRecord | None:
+        row = (
+            await self._c.execute(
+                sa.select(t.idempotency_keys).where(
+                    (t.idempotency_keys.c.scope == scope) & (t.idempotency_keys.c.key == key)
+                )
+            )
+        ).first()
+        if row is None:
+            return None
+        r = row._mapping
+        return IdempotencyRecord(
+            r["scope"], r["key"], r["request_hash"], r["result_ref"], r["created_at"]
+        )
+
+    async def add(self, record: IdempotencyRecord) -> None:
+        await self._insert(
+            t.idempotency_keys,
+            {
+                "scope": record.scope,
+                "key": record.key,
+                "request_hash": record.fingerprint,
+                "result_ref": record.result_ref,
+                "result": None,
+                "created_at": record.created_at,
+            },
+            f"idempotency key {record.key!r}",
+        )
+
+
+class SqlJobOutbox(_Repo):
+    def __init__(self, conn: AsyncConnection, ids: IdGenerator, now: datetime) -> None:
+        super().__init__(conn)
+        self._ids = ids
+        self._now = now
+
+    async def defer(self, job: Job) -> None:
+        statement = upsert(self._c, t.jobs).values(
+            id=self._ids.new_id(),
+            name=job.name,
+            payload=dict(job.payload),
+            run_at=job.run_at,
+            status="waiting",
+            attempts=0,
+            error=None,
+            dedupe_key=job.dedupe_key,
+            created_at=self._now,
+        )
+        if job.dedupe_key is not None:
+            where = sa.text("status = 'waiting' AND dedupe_key IS NOT NULL")
+            statement = statement.on_conflict_do_nothing(
+                index_elements=["dedupe_key"], index_where=where
+            )
+        await self._c.execute(statement)
+
+
+class MemoryEventLog:
+    """Events of one unit of work; handed to the publisher after commit."""
+
+    def __init__(self) -> None:
+        self.recorded: list[DomainEvent] = []
+
+    def record(self, event: DomainEvent) -> None:
+        self.recorded.append(event)
