@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from hypothesis import settings
 
 from afp_adapters.fakes import SequentialIds
-from afp_adapters.sql import SqlDatabase
+from afp_adapters.sql import SqlDatabase, reconcile
 from afp_adapters.sql import tables as t
 from afp_core.ports.unit_of_work import UnitOfWork
 from tests.property.ledger_machine import LedgerMachine
@@ -30,6 +30,9 @@ def sql_ledger_machine(url_holder: list[str]) -> type[LedgerMachine]:
             return self.db.unit_of_work
 
         async def close_world(self) -> None:
-            await self.db.dispose()
+            try:
+                assert await reconcile(self.db.engine) == []  # the live-database check agrees
+            finally:
+                await self.db.dispose()
 
     return SqlLedgerMachine

@@ -55,14 +55,16 @@ SCRIPT = Script(
 class World:
     """Fakes, the container and helpers to drive them."""
 
-    def __init__(self, *, generator: FakeVideoGenerator | None = None) -> None:
+    def __init__(
+        self, *, generator: FakeVideoGenerator | None = None, database_url: str = "memory://"
+    ) -> None:
         self.clock = FakeClock()
         self.ids = SequentialIds()
         self.storage = MemoryMediaStorage()
         self.generator = generator or FakeVideoGenerator()
         settings = Settings(  # type: ignore[call-arg]
             _env_file=None,
-            database_url="memory://",
+            database_url=database_url,
             providers="fake",
             storage_url="memory://",
             fake_webhook_secret="whsec_test",
@@ -72,7 +74,7 @@ class World:
         self.c.ids.override(providers.Object(self.ids))
         self.c.storage.override(providers.Object(self.storage))
         self.c.video_generator.override(providers.Object(self.generator))
-        self.db: InMemoryDatabase = self.c.database()
+        self.db: InMemoryDatabase = self.c.database()  # or a SqlDatabase, for the SQL suites
         self.scraper: FakeProductScraper = self.c.scraper()
         self.runner: JobRunner = job_runner(self.c)
 

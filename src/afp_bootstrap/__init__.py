@@ -6,6 +6,7 @@ from afp_bootstrap.container import (
     build_container,
     close_database,
     open_database,
+    reconcile_ledger,
 )
 from afp_bootstrap.jobs import job_handlers, job_runner
 from afp_bootstrap.settings import CreditPackSetting, Settings
@@ -22,4 +23,5 @@ __all__ = [
     "job_handlers",
     "job_runner",
     "open_database",
+    "reconcile_ledger",
 ]

@@ -25,7 +25,15 @@ from afp_adapters.fakes import (
     MemoryMediaStorage,
     bundled_catalogue,
 )
-from afp_adapters.sql import SchemaBehind, SqlDatabase, SqlJobQueue, ensure_current, upgrade
+from afp_adapters.sql import (
+    Discrepancy,
+    SchemaBehind,
+    SqlDatabase,
+    SqlJobQueue,
+    ensure_current,
+    reconcile,
+    upgrade,
+)
 from afp_adapters.storage import LocalFileStorage
 from afp_adapters.system import SystemClock, UlidIdGenerator
 from afp_bootstrap.settings import Settings
@@ -231,6 +239,14 @@ async def open_database(container: Container, *, migrate: bool = False) -> None:
         raise ConfigurationError(str(error)) from None
 
 
+async def reconcile_ledger(container: Container) -> list[Discrepancy]:
+    """Check the ledger invariants on the configured SQL database (empty: consistent)."""
+    db = container.database()
+    if not isinstance(db, SqlDatabase):
+        raise ConfigurationError("reconcile needs a SQL database (AFP_DATABASE_URL)")
+    return await reconcile(db.engine)
+
+
 async def close_database(container: Container) -> None:
     db = container.database()
     if isinstance(db, SqlDatabase):
@@ -253,4 +269,5 @@ __all__ = [
     "build_container",
     "close_database",
     "open_database",
+    "reconcile_ledger",
 ]

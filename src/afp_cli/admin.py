@@ -9,7 +9,13 @@ from typing import Annotated, TypeVar
 
 import typer
 
-from afp_bootstrap import Container, build_container, close_database, open_database
+from afp_bootstrap import (
+    Container,
+    build_container,
+    close_database,
+    open_database,
+    reconcile_ledger,
+)
 from afp_cli._errors import fail_on_domain_errors
 from afp_core.domain.errors import NotFound
 from afp_core.domain.ids import UserId
@@ -94,6 +100,23 @@ def grant(
         return result.balance.balance
 
     typer.echo(f"balance now {_with_database(work)}")
+
+
+@admin.command("reconcile")
+def reconcile() -> None:
+    """Check the credits ledger's invariants on the database; exit 1 if any is broken."""
+
+    async def work(container: Container) -> list[str]:
+        found = await reconcile_ledger(container)
+        return [f"{d.invariant} {d.subject}: {d.detail}" for d in found]
+
+    problems = _with_database(work)
+    for line in problems:
+        typer.echo(line)
+    if problems:
+        typer.echo(f"error: {len(problems)} ledger discrepancy(ies)", err=True)
+        raise typer.Exit(1)
+    typer.echo("ledger consistent")
 
 
 async def _operator(container: Container) -> UserId:

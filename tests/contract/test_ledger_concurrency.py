@@ -1,18 +1,19 @@
 """Ledger behaviour under concurrency (L8, L12), for every ledger behind a unit of work.
 
-Only the in-memory reference is listed today; the SQL adapters join the `ledger_world`
-parameters when they land, and must pass unchanged.
+The same tests run on the in-memory reference, SQLite and PostgreSQL (the 200-connection proof
+on PostgreSQL is in tests/integration/test_postgres_concurrency.py).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from afp_adapters.fakes import InMemoryDatabase, SequentialIds
+from afp_adapters.sql import SqlDatabase
 from afp_core.domain.errors import InsufficientCredits
 from afp_core.domain.ids import UserId
 from afp_core.domain.ledger import EntryType, LedgerReceipt
@@ -25,9 +26,18 @@ NOW = datetime(2026, 1, 1, tzinfo=UTC)
 USER = UserId("u-concurrent")
 
 
-@pytest.fixture(params=["in-memory"])
-def ledger_world(request: pytest.FixtureRequest) -> Callable[[], UnitOfWork]:
-    return InMemoryDatabase(SequentialIds()).unit_of_work
+@pytest.fixture(
+    params=["in-memory", "sqlite", pytest.param("postgres", marks=pytest.mark.integration)]
+)
+async def ledger_world(request: pytest.FixtureRequest) -> AsyncIterator[Callable[[], UnitOfWork]]:
+    if request.param == "in-memory":
+        yield InMemoryDatabase(SequentialIds()).unit_of_work
+        return
+    db = SqlDatabase.from_url(
+        request.getfixturevalue(f"{request.param}_url"), SequentialIds(), pool_size=40
+    )
+    yield db.unit_of_work
+    await db.dispose()
 
 
 async def grant(uow_factory: Callable[[], UnitOfWork], amount: int) -> None:

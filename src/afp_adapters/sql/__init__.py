@@ -10,9 +10,11 @@ from afp_adapters.sql.migrate import (
     head_revision,
     upgrade,
 )
+from afp_adapters.sql.reconcile import Discrepancy, reconcile
 from afp_adapters.sql.unit_of_work import SqlUnitOfWork
 
 __all__ = [
+    "Discrepancy",
     "SchemaBehind",
     "SqlCreditLedger",
     "SqlDatabase",
@@ -24,5 +26,6 @@ __all__ = [
     "head_revision",
     "make_engine",
     "normalise_url",
+    "reconcile",
     "upgrade",
 ]

@@ -104,3 +104,5 @@ def test_migrate_then_operate_on_the_embedded_database(tmp_path: Path) -> None:
     assert again.exit_code == 1
     assert "conflict" in again.stderr
     assert runner.invoke(app, ["migrate"]).exit_code == 0  # idempotent
+    checked = runner.invoke(app, ["admin", "reconcile"])
+    assert (checked.exit_code, checked.stdout.strip()) == (0, "ledger consistent")
