@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## create .venv and install AFP with its dev tools
 
-demo: $(STAMP) ## run the whole pipeline on fakes: SQLite-free, no keys, no network
+demo: $(STAMP) ## run the whole pipeline on SQLite and fake providers: no keys, no network
 	$(BIN)/afp demo
 
 lint: $(STAMP) ## ruff lint and format check

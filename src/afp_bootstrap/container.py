@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from dependency_injector import containers, providers
+from sqlalchemy.exc import DBAPIError
 
 from afp_adapters.crypto import FernetTokenCipher
 from afp_adapters.fakes import (
@@ -230,13 +231,16 @@ async def open_database(container: Container, *, migrate: bool = False) -> None:
     if not isinstance(db, SqlDatabase):
         return
     url = container.checked_settings().database_url
-    if migrate:
-        await upgrade(url)
-        return
     try:
-        await ensure_current(url)
+        if migrate:
+            await upgrade(url)
+        else:
+            await ensure_current(url)
     except SchemaBehind as error:
         raise ConfigurationError(str(error)) from None
+    except (OSError, DBAPIError) as error:  # unreachable server, unreadable file...
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        raise ConfigurationError(f"cannot use the database: {reason}") from None
 
 
 async def reconcile_ledger(container: Container) -> list[Discrepancy]:

@@ -46,6 +46,9 @@ def migrate() -> None:
         return container.checked_settings().database_url
 
     url = _with_database(work, migrate=True)
+    if url.startswith("memory:"):
+        typer.echo("the in-memory database has no schema to migrate")
+        return
     typer.echo(f"database schema is current: {_redact(url)}")
 
 

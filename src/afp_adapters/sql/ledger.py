@@ -4,13 +4,15 @@ reference (`afp_adapters.fakes.InMemoryCreditLedger`), safe at READ COMMITTED.
 How it stays correct and fast under concurrency:
 - The idempotency key is claimed first (`INSERT ... ON CONFLICT DO NOTHING`); a concurrent twin
   waits on the key's unique index, then replays the committed result or conflicts.
-- A hold takes its lock on the account row last, with one conditional
-  `UPDATE ... WHERE available >= :amount AND debt = 0 RETURNING`; only the receipt is written
-  after it, so the hot row is locked for two statements and the commit.
+- A hold inserts its row first and takes the account row's lock last, with one conditional
+  `UPDATE ... WHERE available >= :amount AND debt = 0 RETURNING`. On PostgreSQL that update and
+  the receipt's write are one statement (data-modifying CTEs), so only the commit follows while
+  the hot row is locked; on SQLite the unit of work holds the write lock anyway.
 - Anything that fails is diagnosed by the domain (`CreditAccount`, `Hold`) on the rows as they
   are, so every adapter raises the same error for the same state.
-- Rarer operations (credits, refunds, adjustments, expiry) lock the account row with
-  `SELECT ... FOR UPDATE` and apply the domain method to it.
+- Credits, refunds and adjustments lock the account row with `SELECT ... FOR UPDATE` and apply
+  the domain method; captures and releases lock their hold row, then update the account row
+  relatively; expiry takes due hold rows with `FOR UPDATE SKIP LOCKED`.
 The database's CHECK constraints back all of this up: no balance or hold can go negative.
 """
 
@@ -42,6 +44,44 @@ from afp_core.ports.system import IdGenerator
 
 U, H, K, T = t.users, t.credit_holds, t.idempotency_keys, t.transactions
 
+# The hot path's statements, built once (SQLAlchemy caches their compiled form).
+_AT = t.UtcDateTime()
+_CLAIM = sa.text(
+    "INSERT INTO idempotency_keys (scope, key, request_hash, result_ref, result, created_at) "
+    "VALUES (:scope, :key, :hash, '', NULL, :now) "
+    "ON CONFLICT (scope, key) DO NOTHING RETURNING key"
+).bindparams(sa.bindparam("now", type_=_AT))
+_NEW_HOLD = sa.text(
+    "INSERT INTO credit_holds (id, user_id, amount, captured, released, status, reference, "
+    "expires_at, created_at, ended_at) "
+    "VALUES (:id, :user_id, :amount, 0, 0, 'OPEN', :reference, :expires_at, :now, NULL)"
+).bindparams(sa.bindparam("expires_at", type_=_AT), sa.bindparam("now", type_=_AT))
+_RESERVE = sa.text(
+    "UPDATE users SET credits_reserved = credits_reserved + :amount "
+    "WHERE id = :user_id AND credits_debt = 0 "
+    "AND credits_balance - credits_reserved >= :amount "
+    "RETURNING credits_balance, credits_reserved"
+)
+# PostgreSQL: reserve and record the receipt in one statement, so the account row's lock is
+# followed only by the commit (no client round trip while it is held)
+_RESERVE_AND_RECORD = sa.text(
+    "WITH account AS ("
+    " UPDATE users SET credits_reserved = credits_reserved + CAST(:amount AS bigint)"
+    " WHERE id = CAST(:user_id AS varchar) AND credits_debt = 0"
+    " AND credits_balance - credits_reserved >= CAST(:amount AS bigint)"
+    " RETURNING credits_balance, credits_reserved),"
+    " receipt AS ("
+    " UPDATE idempotency_keys SET result_ref = CAST(:hold_id AS varchar),"
+    " result = jsonb_build_object("
+    " 'operation', 'hold', 'user_id', CAST(:user_id AS varchar),"
+    " 'amount', CAST(:amount AS bigint), 'balance', account.credits_balance,"
+    " 'reserved', account.credits_reserved, 'hold_id', CAST(:hold_id AS varchar),"
+    " 'entry_ids', CAST('[]' AS jsonb))"
+    " FROM account WHERE scope = CAST(:scope AS varchar) AND key = CAST(:key AS varchar)"
+    " RETURNING 1)"
+    " SELECT credits_balance, credits_reserved FROM account"
+)
+
 
 class SqlCreditLedger:
     """Implements `CreditLedger` inside one SQL unit of work."""
@@ -59,19 +99,16 @@ class SqlCreditLedger:
         payload: Mapping[str, object],
         now: datetime,
         run: Callable[[], Awaitable[LedgerReceipt]],
+        *,
+        recorded_by_run: bool = False,
     ) -> LedgerReceipt:
         check_key(key)
         fp = fingerprint(operation, {"user_id": user_id, **payload})
         scope = f"ledger:{user_id}"
-        claim = (
-            upsert(self._c, K)
-            .values(
-                scope=scope, key=key, request_hash=fp, result_ref="", result=None, created_at=now
-            )
-            .on_conflict_do_nothing(index_elements=["scope", "key"])
-            .returning(K.c.key)
+        claimed = await self._c.execute(
+            _CLAIM, {"scope": scope, "key": key, "hash": fp, "now": now}
         )
-        if (await self._c.execute(claim)).first() is None:
+        if claimed.first() is None:
             row = (
                 await self._c.execute(
                     sa.select(K.c.request_hash, K.c.result).where(
@@ -92,11 +129,12 @@ class SqlCreditLedger:
             with contextlib.suppress(DBAPIError):
                 await self._c.execute(K.delete().where((K.c.scope == scope) & (K.c.key == key)))
             raise
-        await self._c.execute(
-            K.update()
-            .where((K.c.scope == scope) & (K.c.key == key))
-            .values(result=m.receipt_json(receipt), result_ref=receipt.hold_id or "")
-        )
+        if not recorded_by_run:
+            await self._c.execute(
+                K.update()
+                .where((K.c.scope == scope) & (K.c.key == key))
+                .values(result=m.receipt_json(receipt), result_ref=receipt.hold_id or "")
+            )
         return receipt
 
     # ---------------------------------------------------------------- helpers
@@ -334,6 +372,9 @@ class SqlCreditLedger:
         expires_at: datetime,
         reference: str = "",
     ) -> LedgerReceipt:
+        scope = f"ledger:{user_id}"
+        in_one_statement = self._c.dialect.name == "postgresql"
+
         async def run() -> LedgerReceipt:
             hold_id = HoldId(self._ids.new_id())
             # the domain validates the request (amount, expiry) before anything is written
@@ -345,41 +386,27 @@ class SqlCreditLedger:
                 created_at=now,
                 reference=reference,
             )
+            params = {
+                "id": hold_id,
+                "hold_id": hold_id,
+                "user_id": user_id,
+                "amount": amount,
+                "reference": reference,
+                "expires_at": expires_at,
+                "now": now,
+                "scope": scope,
+                "key": key,
+            }
             if expires_at > now:
                 # the hold row first (no contention), the account row's lock last
                 try:
-                    await self._c.execute(
-                        H.insert().values(
-                            id=hold_id,
-                            user_id=user_id,
-                            amount=amount,
-                            captured=0,
-                            released=0,
-                            status="OPEN",
-                            reference=reference,
-                            expires_at=expires_at,
-                            created_at=now,
-                            ended_at=None,
-                        )
-                    )
+                    await self._c.execute(_NEW_HOLD, params)
                 except IntegrityError as exc:  # the foreign key: no such user
                     raise NotFound(f"user {user_id} not found") from exc
             for _ in range(3):
+                statement = _RESERVE_AND_RECORD if in_one_statement else _RESERVE
                 reserved = (
-                    (
-                        await self._c.execute(
-                            U.update()
-                            .where(
-                                (U.c.id == user_id)
-                                & (U.c.credits_debt == 0)
-                                & (U.c.credits_balance - U.c.credits_reserved >= amount)
-                            )
-                            .values(credits_reserved=U.c.credits_reserved + amount)
-                            .returning(U.c.credits_balance, U.c.credits_reserved)
-                        )
-                    ).first()
-                    if expires_at > now
-                    else None
+                    (await self._c.execute(statement, params)).first() if expires_at > now else None
                 )
                 if reserved is not None:
                     return self._receipt(
@@ -397,7 +424,9 @@ class SqlCreditLedger:
             raise RuntimeError("the account kept changing while a hold was placed; try again")
 
         payload = {"amount": amount, "reference": reference}
-        return await self._idempotent(user_id, key, "hold", payload, now, run)
+        return await self._idempotent(
+            user_id, key, "hold", payload, now, run, recorded_by_run=in_one_statement
+        )
 
     async def _settle_part(
         self, user_id: UserId, hold: Hold, *, captured: int, released: int, now: datetime

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import attrs
 
-from afp_core.domain.errors import Forbidden
+from afp_core.domain.errors import Forbidden, ValidationFailed
 from afp_core.domain.ids import UserId
 from afp_core.domain.ledger import AccountBalance
 from afp_core.ports.system import Clock
@@ -35,6 +35,8 @@ class AdjustCredits:
         self._clock = clock
 
     async def execute(self, command: AdjustCreditsCommand) -> AdjustCreditsResult:
+        if not command.reason.strip():
+            raise ValidationFailed("an adjustment needs a reason")
         now = self._clock.now()
         async with self._uow() as uow:
             actor = await uow.users.get(command.actor_id)
