@@ -100,3 +100,72 @@ async def test_reconcile_finds_nothing_after_real_work_and_finds_tampering(world
     found = await reconcile_ledger(world.c)
     assert [(d.invariant, d.subject) for d in found] == [("L2", user)]
     assert "balance 51 != journal 50" in found[0].detail
+
+
+async def test_racing_settlements_of_one_batch_lose_no_item(world: World) -> None:
+    """Each settlement rewrites its batch: without a row lock, two racing ones would each
+    save a stale copy of the other's item (a lost update on PostgreSQL)."""
+    import asyncio
+
+    from afp_core.usecases import SettleVideoCommand
+
+    world.generator.rules["hangs"] = Scenario(outcome=Outcome.NEVER_FINISH)
+    user = await world.user(credits=200)
+    rows = tuple(BatchRow(i + 2, f"https://shop.example.com/products/hangs-{i}") for i in range(6))
+    started = await world.c.start_batch().execute(StartBatchCommand(user, rows))
+    await world.runner.run_due()  # items become videos
+    await world.runner.run_due()  # videos are submitted
+    status = await world.c.get_batch_status().execute(GetBatchStatusQuery(user, started.batch_id))
+    videos = [item.video_id for item in status.items if item.video_id]
+    assert len(videos) == 6
+    settle = world.c.settle_video
+    outcomes = ["completed", "failed"] * 3
+    await asyncio.gather(
+        *(
+            settle().execute(
+                SettleVideoCommand(
+                    video, outcome, result_key=f"k/{video}", result_url=f"u/{video}", reason="boom"
+                )
+            )
+            for video, outcome in zip(videos, outcomes, strict=True)
+        )
+    )
+    after = await world.c.get_batch_status().execute(GetBatchStatusQuery(user, started.batch_id))
+    balance = await world.balance(user)
+    assert (after.progress.succeeded, after.progress.failed, after.progress.running) == (3, 3, 0)
+    assert (balance.balance, balance.reserved) == (200 - 30, 0)
+
+
+async def test_two_units_of_work_changing_one_batch_never_lose_each_others_items(
+    world: World,
+) -> None:
+    import asyncio
+
+    from afp_core.domain.ids import VideoId
+
+    user = await world.user(credits=100)
+    rows = tuple(BatchRow(i + 2, f"https://shop.example.com/products/p{i}") for i in range(2))
+    started = await world.c.start_batch().execute(StartBatchCommand(user, rows))
+    first_item, second_item = (
+        await world.c.get_batch_status().execute(GetBatchStatusQuery(user, started.batch_id))
+    ).items
+
+    async def slow_writer() -> None:
+        async with world.uow() as uow:
+            batch = await uow.batches.get_any(started.batch_id)
+            await asyncio.sleep(0.3)  # the other writer runs meanwhile
+            batch.start_item(first_item.id, VideoId("v-first"), world.clock.now())
+            await uow.batches.save(batch)
+            await uow.commit()
+
+    async def quick_writer() -> None:
+        await asyncio.sleep(0.05)
+        async with world.uow() as uow:
+            batch = await uow.batches.get_any(started.batch_id)
+            batch.start_item(second_item.id, VideoId("v-second"), world.clock.now())
+            await uow.batches.save(batch)
+            await uow.commit()
+
+    await asyncio.gather(slow_writer(), quick_writer())
+    after = await world.c.get_batch_status().execute(GetBatchStatusQuery(user, started.batch_id))
+    assert [i.video_id for i in after.items] == ["v-first", "v-second"]

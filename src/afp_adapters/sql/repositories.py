@@ -1,4 +1,9 @@
-"""SQL repositories over one connection (the unit of work's transaction)."""
+"""SQL repositories over one connection (the unit of work's transaction).
+
+Loading one video, batch or post locks its row (`SELECT ... FOR UPDATE` on PostgreSQL; SQLite
+units of work are exclusive already): use cases load, change and save an aggregate whole, so a
+second unit of work must wait for the first instead of saving a stale copy over it.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from afp_adapters.sql import _mapping as m
 from afp_adapters.sql import tables as t
-from afp_adapters.sql._dialect import upsert
+from afp_adapters.sql._dialect import for_update, upsert
 from afp_core.domain.batch import Batch
 from afp_core.domain.errors import Conflict, NotFound
 from afp_core.domain.events import DomainEvent
@@ -70,7 +75,8 @@ class SqlVideoRepository(_Repo):
         await self._insert(t.videos, m.video_values(video), f"video {video.id}")
 
     async def _one(self, where: sa.ColumnElement[bool], what: str) -> Video:
-        row = (await self._c.execute(sa.select(t.videos).where(where))).first()
+        query = for_update(self._c, sa.select(t.videos).where(where))
+        row = (await self._c.execute(query)).first()
         if row is None:
             raise NotFound(f"{what} not found")
         return m.video_from(row._mapping)
@@ -139,7 +145,8 @@ class SqlBatchRepository(_Repo):
         )
 
     async def _one(self, where: sa.ColumnElement[bool], batch_id: BatchId) -> Batch:
-        row = (await self._c.execute(sa.select(t.video_batches).where(where))).first()
+        query = for_update(self._c, sa.select(t.video_batches).where(where))
+        row = (await self._c.execute(query)).first()
         if row is None:
             raise NotFound(f"batch {batch_id} not found")
         items = await self._c.execute(
@@ -266,7 +273,8 @@ class SqlPostRepository(_Repo):
         await self._insert(t.video_posts, m.post_values(post), f"post {post.id}")
 
     async def _one(self, where: sa.ColumnElement[bool], post_id: PostId) -> Post:
-        row = (await self._c.execute(sa.select(t.video_posts).where(where))).first()
+        query = for_update(self._c, sa.select(t.video_posts).where(where))
+        row = (await self._c.execute(query)).first()
         if row is None:
             raise NotFound(f"post {post_id} not found")
         return m.post_from(row._mapping)
