@@ -22,6 +22,7 @@ import contextlib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -80,6 +81,29 @@ _RESERVE_AND_RECORD = sa.text(
     " FROM account WHERE scope = CAST(:scope AS varchar) AND key = CAST(:key AS varchar)"
     " RETURNING 1)"
     " SELECT credits_balance, credits_reserved FROM account"
+)
+
+
+# PostgreSQL's hold, spoken to psycopg directly inside the unit of work's transaction: claiming
+# the key and inserting the hold row is one statement (no row when the key was used before),
+# reserving and recording the receipt another; SQLAlchemy's per-statement work is skipped.
+_PG_CLAIM_AND_HOLD = (
+    "WITH claim AS ("
+    " INSERT INTO idempotency_keys (scope, key, request_hash, result_ref, result, created_at)"
+    " VALUES (%(scope)s, %(key)s, %(hash)s, '', NULL, %(now)s)"
+    " ON CONFLICT (scope, key) DO NOTHING RETURNING key)"
+    " INSERT INTO credit_holds (id, user_id, amount, captured, released, status, reference,"
+    " expires_at, created_at, ended_at)"
+    " SELECT %(hold_id)s, %(user_id)s, %(amount)s, 0, 0, 'OPEN', %(reference)s, %(expires_at)s,"
+    " %(now)s, NULL FROM claim RETURNING id"
+)
+_PG_RESERVE_AND_RECORD = (
+    str(_RESERVE_AND_RECORD)
+    .replace(":amount", "%(amount)s")
+    .replace(":user_id", "%(user_id)s")
+    .replace(":hold_id", "%(hold_id)s")
+    .replace(":scope", "%(scope)s")
+    .replace(":key", "%(key)s")
 )
 
 
@@ -374,6 +398,10 @@ class SqlCreditLedger:
     ) -> LedgerReceipt:
         scope = f"ledger:{user_id}"
         in_one_statement = self._c.dialect.name == "postgresql"
+        if in_one_statement and expires_at > now:
+            fast = await self._pg_hold(user_id, amount, key, now, expires_at, reference)
+            if fast is not None:
+                return fast
 
         async def run() -> LedgerReceipt:
             hold_id = HoldId(self._ids.new_id())
@@ -426,6 +454,63 @@ class SqlCreditLedger:
         payload = {"amount": amount, "reference": reference}
         return await self._idempotent(
             user_id, key, "hold", payload, now, run, recorded_by_run=in_one_statement
+        )
+
+    async def _pg_hold(
+        self,
+        user_id: UserId,
+        amount: int,
+        key: str,
+        now: datetime,
+        expires_at: datetime,
+        reference: str,
+    ) -> LedgerReceipt | None:
+        """The common case on PostgreSQL in two statements; None hands over to the general path
+        (a used key, or a hold the account cannot take), which finds out exactly why."""
+        Hold(
+            id=HoldId("check"),
+            user_id=user_id,
+            amount=amount,
+            expires_at=expires_at,
+            created_at=now,
+            reference=reference,
+        )  # the domain validates the request
+        check_key(key)
+        params = {
+            "scope": f"ledger:{user_id}",
+            "key": key,
+            "now": now,
+            "reference": reference,
+            "hash": fingerprint(
+                "hold", {"user_id": user_id, "amount": amount, "reference": reference}
+            ),
+            "hold_id": HoldId(self._ids.new_id()),
+            "user_id": user_id,
+            "amount": amount,
+            "expires_at": expires_at,
+        }
+        raw = (await self._c.get_raw_connection()).driver_connection
+        assert raw is not None  # noqa: S101 - a checked-out connection has its driver connection
+        try:
+            async with raw.cursor() as cursor:
+                await cursor.execute(_PG_CLAIM_AND_HOLD, params)
+                if await cursor.fetchone() is None:
+                    return None  # the key was used before: replay or conflict
+                await cursor.execute(_PG_RESERVE_AND_RECORD, params)
+                reserved = await cursor.fetchone()
+        except psycopg.errors.ForeignKeyViolation as exc:
+            raise NotFound(f"user {user_id} not found") from exc
+        if reserved is None:  # undo both rows; the general path explains the refusal
+            await self._c.execute(H.delete().where(H.c.id == params["hold_id"]))
+            await self._c.execute(
+                K.delete().where((K.c.scope == params["scope"]) & (K.c.key == key))
+            )
+            return None
+        return self._receipt(
+            "hold",
+            (user_id, reserved[0], reserved[1]),
+            amount,
+            hold_id=HoldId(str(params["hold_id"])),
         )
 
     async def _settle_part(
