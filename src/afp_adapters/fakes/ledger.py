@@ -8,7 +8,7 @@ from datetime import datetime
 
 from afp_adapters.fakes._state import Tables
 from afp_core.domain.errors import IdempotencyConflict, NotFound
-from afp_core.domain.idempotency import check_key, fingerprint
+from afp_core.domain.idempotency import check_key
 from afp_core.domain.ids import EntryId, HoldId, UserId
 from afp_core.domain.ledger import (
     AccountBalance,
@@ -17,6 +17,7 @@ from afp_core.domain.ledger import (
     Hold,
     LedgerEntry,
     LedgerReceipt,
+    request_fingerprint,
 )
 from afp_core.ports.system import IdGenerator
 
@@ -61,7 +62,7 @@ class InMemoryCreditLedger:
         run: Callable[[], LedgerReceipt],
     ) -> LedgerReceipt:
         check_key(key)
-        fp = fingerprint(operation, {"user_id": user_id, **payload})
+        fp = request_fingerprint(operation, user_id, payload)
         stored = self._t.ledger_keys.get((user_id, key))
         if stored is not None:
             if stored[0] != fp:

@@ -31,7 +31,7 @@ from afp_adapters.sql import _mapping as m
 from afp_adapters.sql import tables as t
 from afp_adapters.sql._dialect import for_update, upsert
 from afp_core.domain.errors import IdempotencyConflict, NotFound
-from afp_core.domain.idempotency import check_key, fingerprint
+from afp_core.domain.idempotency import check_key
 from afp_core.domain.ids import EntryId, HoldId, UserId
 from afp_core.domain.ledger import (
     AccountBalance,
@@ -40,6 +40,7 @@ from afp_core.domain.ledger import (
     Hold,
     LedgerEntry,
     LedgerReceipt,
+    request_fingerprint,
 )
 from afp_core.ports.system import IdGenerator
 
@@ -63,27 +64,6 @@ _RESERVE = sa.text(
     "AND credits_balance - credits_reserved >= :amount "
     "RETURNING credits_balance, credits_reserved"
 )
-# PostgreSQL: reserve and record the receipt in one statement, so the account row's lock is
-# followed only by the commit (no client round trip while it is held)
-_RESERVE_AND_RECORD = sa.text(
-    "WITH account AS ("
-    " UPDATE users SET credits_reserved = credits_reserved + CAST(:amount AS bigint)"
-    " WHERE id = CAST(:user_id AS varchar) AND credits_debt = 0"
-    " AND credits_balance - credits_reserved >= CAST(:amount AS bigint)"
-    " RETURNING credits_balance, credits_reserved),"
-    " receipt AS ("
-    " UPDATE idempotency_keys SET result_ref = CAST(:hold_id AS varchar),"
-    " result = jsonb_build_object("
-    " 'operation', 'hold', 'user_id', CAST(:user_id AS varchar),"
-    " 'amount', CAST(:amount AS bigint), 'balance', account.credits_balance,"
-    " 'reserved', account.credits_reserved, 'hold_id', CAST(:hold_id AS varchar),"
-    " 'entry_ids', CAST('[]' AS jsonb))"
-    " FROM account WHERE scope = CAST(:scope AS varchar) AND key = CAST(:key AS varchar)"
-    " RETURNING 1)"
-    " SELECT credits_balance, credits_reserved FROM account"
-)
-
-
 # PostgreSQL's hold, spoken to psycopg directly inside the unit of work's transaction: claiming
 # the key and inserting the hold row is one statement (no row when the key was used before),
 # reserving and recording the receipt another; SQLAlchemy's per-statement work is skipped.
@@ -97,13 +77,21 @@ _PG_CLAIM_AND_HOLD = (
     " SELECT %(hold_id)s, %(user_id)s, %(amount)s, 0, 0, 'OPEN', %(reference)s, %(expires_at)s,"
     " %(now)s, NULL FROM claim RETURNING id"
 )
+# ... and the account row's lock is taken by a statement that also records the receipt, so
+# only the commit follows while the hot row is locked
 _PG_RESERVE_AND_RECORD = (
-    str(_RESERVE_AND_RECORD)
-    .replace(":amount", "%(amount)s")
-    .replace(":user_id", "%(user_id)s")
-    .replace(":hold_id", "%(hold_id)s")
-    .replace(":scope", "%(scope)s")
-    .replace(":key", "%(key)s")
+    "WITH account AS ("
+    " UPDATE users SET credits_reserved = credits_reserved + %(amount)s"
+    " WHERE id = %(user_id)s AND credits_debt = 0"
+    " AND credits_balance - credits_reserved >= %(amount)s"
+    " RETURNING credits_balance, credits_reserved),"
+    " receipt AS ("
+    " UPDATE idempotency_keys SET result_ref = %(hold_id)s, result = jsonb_build_object("
+    " 'operation', 'hold', 'user_id', %(user_id)s::varchar, 'amount', %(amount)s::bigint,"
+    " 'balance', account.credits_balance, 'reserved', account.credits_reserved,"
+    " 'hold_id', %(hold_id)s::varchar, 'entry_ids', '[]'::jsonb)"
+    " FROM account WHERE scope = %(scope)s AND key = %(key)s RETURNING 1)"
+    " SELECT credits_balance, credits_reserved FROM account"
 )
 
 
@@ -123,11 +111,9 @@ class SqlCreditLedger:
         payload: Mapping[str, object],
         now: datetime,
         run: Callable[[], Awaitable[LedgerReceipt]],
-        *,
-        recorded_by_run: bool = False,
     ) -> LedgerReceipt:
         check_key(key)
-        fp = fingerprint(operation, {"user_id": user_id, **payload})
+        fp = request_fingerprint(operation, user_id, payload)
         scope = f"ledger:{user_id}"
         claimed = await self._c.execute(
             _CLAIM, {"scope": scope, "key": key, "hash": fp, "now": now}
@@ -153,12 +139,11 @@ class SqlCreditLedger:
             with contextlib.suppress(DBAPIError):
                 await self._c.execute(K.delete().where((K.c.scope == scope) & (K.c.key == key)))
             raise
-        if not recorded_by_run:
-            await self._c.execute(
-                K.update()
-                .where((K.c.scope == scope) & (K.c.key == key))
-                .values(result=m.receipt_json(receipt), result_ref=receipt.hold_id or "")
-            )
+        await self._c.execute(
+            K.update()
+            .where((K.c.scope == scope) & (K.c.key == key))
+            .values(result=m.receipt_json(receipt), result_ref=receipt.hold_id or "")
+        )
         return receipt
 
     # ---------------------------------------------------------------- helpers
@@ -396,9 +381,7 @@ class SqlCreditLedger:
         expires_at: datetime,
         reference: str = "",
     ) -> LedgerReceipt:
-        scope = f"ledger:{user_id}"
-        in_one_statement = self._c.dialect.name == "postgresql"
-        if in_one_statement and expires_at > now:
+        if self._c.dialect.name == "postgresql" and expires_at > now:
             fast = await self._pg_hold(user_id, amount, key, now, expires_at, reference)
             if fast is not None:
                 return fast
@@ -416,14 +399,11 @@ class SqlCreditLedger:
             )
             params = {
                 "id": hold_id,
-                "hold_id": hold_id,
                 "user_id": user_id,
                 "amount": amount,
                 "reference": reference,
                 "expires_at": expires_at,
                 "now": now,
-                "scope": scope,
-                "key": key,
             }
             if expires_at > now:
                 # the hold row first (no contention), the account row's lock last
@@ -432,9 +412,8 @@ class SqlCreditLedger:
                 except IntegrityError as exc:  # the foreign key: no such user
                     raise NotFound(f"user {user_id} not found") from exc
             for _ in range(3):
-                statement = _RESERVE_AND_RECORD if in_one_statement else _RESERVE
                 reserved = (
-                    (await self._c.execute(statement, params)).first() if expires_at > now else None
+                    (await self._c.execute(_RESERVE, params)).first() if expires_at > now else None
                 )
                 if reserved is not None:
                     return self._receipt(
@@ -452,9 +431,7 @@ class SqlCreditLedger:
             raise RuntimeError("the account kept changing while a hold was placed; try again")
 
         payload = {"amount": amount, "reference": reference}
-        return await self._idempotent(
-            user_id, key, "hold", payload, now, run, recorded_by_run=in_one_statement
-        )
+        return await self._idempotent(user_id, key, "hold", payload, now, run)
 
     async def _pg_hold(
         self,
@@ -481,8 +458,8 @@ class SqlCreditLedger:
             "key": key,
             "now": now,
             "reference": reference,
-            "hash": fingerprint(
-                "hold", {"user_id": user_id, "amount": amount, "reference": reference}
+            "hash": request_fingerprint(
+                "hold", user_id, {"amount": amount, "reference": reference}
             ),
             "hold_id": HoldId(self._ids.new_id()),
             "user_id": user_id,

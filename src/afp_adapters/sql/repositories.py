@@ -34,17 +34,26 @@ class _Repo:
     def __init__(self, conn: AsyncConnection) -> None:
         self._c = conn
 
-    async def _insert(self, table: sa.Table, values: dict[str, object], what: str) -> None:
+    async def _insert(
+        self, table: sa.Table, values: dict[str, object], what: str, *, expected: bool = False
+    ) -> None:
+        """Insert a row; a clash is `Conflict`. Where a clash is an `expected` outcome (a taken
+        email, a used key) a savepoint keeps the unit of work usable after it; elsewhere (fresh
+        ids) the two extra round trips are not worth paying on every insert."""
+        statement = table.insert().values(**values)
         try:
-            async with self._c.begin_nested():
-                await self._c.execute(table.insert().values(**values))
+            if expected:
+                async with self._c.begin_nested():
+                    await self._c.execute(statement)
+            else:
+                await self._c.execute(statement)
         except IntegrityError as exc:
             raise Conflict(f"{what} already exists") from exc
 
 
 class SqlUserRepository(_Repo):
     async def add(self, user: User) -> None:
-        await self._insert(t.users, m.user_values(user), f"user {user.email}")
+        await self._insert(t.users, m.user_values(user), f"user {user.email}", expected=True)
 
     async def get(self, user_id: UserId) -> User:
         row = (await self._c.execute(sa.select(t.users).where(t.users.c.id == user_id))).first()
@@ -179,7 +188,9 @@ class SqlBatchRepository(_Repo):
 
 class SqlPurchaseRepository(_Repo):
     async def add(self, purchase: Purchase) -> None:
-        await self._insert(t.purchases, m.purchase_values(purchase), f"purchase {purchase.id}")
+        await self._insert(
+            t.purchases, m.purchase_values(purchase), f"purchase {purchase.id}", expected=True
+        )
 
     async def get(self, purchase_id: PurchaseId) -> Purchase | None:
         row = (
@@ -331,6 +342,7 @@ class SqlIdempotencyRepository(_Repo):
                 "created_at": record.created_at,
             },
             f"idempotency key {record.key!r}",
+            expected=True,
         )
 
 

@@ -12,6 +12,7 @@ return. Ledger adapters (in-memory, SQL) call these methods so the rules live in
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from datetime import datetime
 
 import attrs
@@ -24,6 +25,7 @@ from afp_core.domain.errors import (
     OverCapture,
     ValidationFailed,
 )
+from afp_core.domain.idempotency import fingerprint
 from afp_core.domain.ids import EntryId, HoldId, UserId
 
 
@@ -332,6 +334,12 @@ class LedgerReceipt:
         return self.balance - self.reserved
 
 
+def request_fingerprint(operation: str, user_id: UserId, fields: Mapping[str, object]) -> str:
+    """The idempotency fingerprint of one ledger request. Every ledger adapter (and every fast
+    path inside one) uses this, so the same request fingerprints the same everywhere."""
+    return fingerprint(operation, {"user_id": user_id, **fields})
+
+
 __all__ = [
     "CREDITING_TYPES",
     "AccountBalance",
@@ -341,4 +349,5 @@ __all__ = [
     "HoldStatus",
     "LedgerEntry",
     "LedgerReceipt",
+    "request_fingerprint",
 ]
