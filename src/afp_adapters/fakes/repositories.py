@@ -4,7 +4,8 @@ so nothing a caller holds can change the database behind the unit of work's back
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from afp_adapters.fakes._state import JobRecord, Tables
@@ -97,6 +98,9 @@ class InMemoryVideoRepository:
         self, *, status: VideoStatus | None = None, limit: int = 50, offset: int = 0
     ) -> Sequence[Video]:
         return self._newest(list(self._t.videos.values()), status, limit, offset)
+
+    async def count_by_status(self, user_id: UserId) -> Mapping[VideoStatus, int]:
+        return dict(Counter(v.status for v in self._t.videos.values() if v.user_id == user_id))
 
 
 class InMemoryBatchRepository:

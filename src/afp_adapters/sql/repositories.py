@@ -7,7 +7,7 @@ second unit of work must wait for the first instead of saving a stale copy over 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -144,6 +144,14 @@ class SqlVideoRepository(_Repo):
         self, *, status: VideoStatus | None = None, limit: int = 50, offset: int = 0
     ) -> Sequence[Video]:
         return await self._list(None, status, limit, offset)
+
+    async def count_by_status(self, user_id: UserId) -> Mapping[VideoStatus, int]:
+        rows = await self._c.execute(
+            sa.select(t.videos.c.status, sa.func.count())
+            .where(t.videos.c.user_id == user_id)
+            .group_by(t.videos.c.status)
+        )
+        return {VideoStatus(status): int(count) for status, count in rows.all()}
 
 
 class SqlBatchRepository(_Repo):

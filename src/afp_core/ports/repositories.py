@@ -7,7 +7,7 @@ Writes take effect when the unit of work commits.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -76,6 +76,10 @@ class VideoRepository(Protocol):
         self, *, status: VideoStatus | None = None, limit: int = 50, offset: int = 0
     ) -> Sequence[Video]:
         """Every user's videos, newest first (admin)."""
+        ...
+
+    async def count_by_status(self, user_id: UserId) -> Mapping[VideoStatus, int]:
+        """How many videos the user has in each status (statuses with none are left out)."""
         ...
 
 

@@ -7,7 +7,6 @@ import attrs
 from afp_core.domain.ids import UserId
 from afp_core.domain.ledger import AccountBalance, Hold, LedgerEntry
 from afp_core.domain.users import User
-from afp_core.domain.video import VideoStatus
 from afp_core.ports.unit_of_work import UnitOfWorkFactory
 
 
@@ -38,9 +37,7 @@ class GetAccountSummary:
             balance = await uow.ledger.balance(user.id)
             holds = await uow.ledger.open_holds(user.id)
             entries = await uow.ledger.entries(user.id, limit=query.recent)
-            counts = {}
-            for status in VideoStatus:
-                found = await uow.videos.list_for_user(user.id, status=status, limit=10_000)
-                if found:
-                    counts[status.value] = len(found)
+            counts = {
+                status.value: n for status, n in (await uow.videos.count_by_status(user.id)).items()
+            }
         return AccountSummary(user, balance, tuple(holds), tuple(entries), counts)
