@@ -134,6 +134,14 @@ class ProviderUnavailable(DomainError):
     code = "provider_unavailable"
 
 
+class ProviderOutcomeUnknown(ProviderUnavailable):
+    """The request may have reached the provider before the call failed (a read timeout after
+    the body was sent, a dropped connection): whatever it created may already be billed, so the
+    call must never be repeated blindly. Only calls that create something raise it."""
+
+    code = "provider_outcome_unknown"
+
+
 class ProviderRejected(DomainError):
     """A provider refused the request for good (content policy, validation)."""
 
@@ -174,6 +182,7 @@ __all__ = [
     "NotFound",
     "OverCapture",
     "ProviderOutOfCredits",
+    "ProviderOutcomeUnknown",
     "ProviderRejected",
     "ProviderUnavailable",
     "RowError",

@@ -1,0 +1,1 @@
+"""kie adapters."""
