@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import attrs
 
-from afp_core.domain.errors import ProviderOutOfCredits, ProviderRejected, ProviderUnavailable
+from afp_core.domain.errors import (
+    ProviderOutcomeUnknown,
+    ProviderOutOfCredits,
+    ProviderRejected,
+    ProviderUnavailable,
+)
 from afp_core.domain.events import ProviderOutOfCreditsDetected
 from afp_core.domain.ids import VideoId
 from afp_core.domain.jobs import Job, JobName
@@ -33,7 +38,9 @@ class SubmitVideo:
     The provider call happens outside any unit of work; the task id is stored at once
     (the recovery point). Retryable errors back off and try again up to
     `timing.max_submit_attempts`; a rejection fails the video (via `settle_video`, which
-    releases its credits); an empty provider account pauses the video and alerts.
+    releases its credits); an empty provider account pauses the video and alerts. A call that
+    may have created a task anyway (`ProviderOutcomeUnknown`) is never repeated: the video
+    fails and is released, so the user is never charged and no render is paid for twice.
     """
 
     def __init__(
@@ -65,6 +72,12 @@ class SubmitVideo:
             return await self._give_up(video, f"rejected by the provider: {error.message}")
         except ProviderOutOfCredits as error:
             return await self._pause(video, error.message)
+        except ProviderOutcomeUnknown as error:
+            return await self._give_up(
+                video,
+                "the provider may have started the render but did not confirm it "
+                f"({error.message}); it was not resubmitted, so it is never paid for twice",
+            )
         except ProviderUnavailable as error:
             return await self._retry(video, error.message)
         now = self._clock.now()

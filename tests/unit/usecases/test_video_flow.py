@@ -13,11 +13,13 @@ from afp_core.domain.errors import (
     IllegalTransition,
     InsufficientCredits,
     NotFound,
+    ProviderOutcomeUnknown,
     ValidationFailed,
 )
 from afp_core.domain.ids import VideoId
 from afp_core.domain.script import Claim
 from afp_core.domain.video import FailureKind, VideoStatus
+from afp_core.ports.generation import VideoRequest
 from afp_core.usecases import (
     CancelVideoCommand,
     ExpireHoldsCommand,
@@ -367,3 +369,23 @@ async def test_a_render_finishing_after_its_hold_expired_is_not_charged() -> Non
     await world.c.expire_holds().execute(ExpireHoldsCommand())
     balance = await world.balance(user)
     assert (balance.balance, balance.reserved) == (30, 0)
+
+
+class _SubmitTimesOut(FakeVideoGenerator):
+    """A provider whose create call times out after the request went out."""
+
+    async def submit(self, request: VideoRequest) -> str:
+        self.submit_calls += 1
+        raise ProviderOutcomeUnknown("read timeout after the request was sent")
+
+
+async def test_a_submit_that_may_have_created_a_task_is_never_repeated_and_never_charged() -> None:
+    world = World(generator=_SubmitTimesOut())
+    user = await world.user(credits=30)
+    started = await world.start_video(user)
+    await world.run_jobs()
+    video = await world.video(started.video_id)
+    assert video.status is VideoStatus.FAILED
+    assert world.generator.submit_calls == 1
+    assert "not resubmitted" in (video.error_reason or "")
+    assert (await world.balance(user)).available == 30
