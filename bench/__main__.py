@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 
-from bench import ledger, pipeline
+from bench import ledger, pipeline, scrape
 
 
 def main() -> None:
     print("AFP benchmarks (in-memory reference adapters; the SQL ledger on PostgreSQL)")
     asyncio.run(ledger.run())
     asyncio.run(pipeline.run())
+    scrape.run()
 
 
 if __name__ == "__main__":

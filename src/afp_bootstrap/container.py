@@ -14,18 +14,14 @@ from sqlalchemy.exc import DBAPIError
 
 from afp_adapters.crypto import FernetTokenCipher
 from afp_adapters.fakes import (
-    FakeContentModerator,
     FakeImageInspector,
     FakePayments,
-    FakeProductScraper,
-    FakeScriptWriter,
     FakeSocialPublisher,
-    FakeVideoGenerator,
     InMemoryDatabase,
     InMemoryJobQueue,
     MemoryMediaStorage,
-    bundled_catalogue,
 )
+from afp_adapters.resilience import BreakerRegistry
 from afp_adapters.sql import (
     Discrepancy,
     SchemaBehind,
@@ -37,6 +33,8 @@ from afp_adapters.sql import (
 )
 from afp_adapters.storage import LocalFileStorage
 from afp_adapters.system import SystemClock, UlidIdGenerator
+from afp_bootstrap import providers as choose
+from afp_bootstrap.errors import ConfigurationError
 from afp_bootstrap.settings import Settings
 from afp_core.domain.payments import PaymentProviderName
 from afp_core.domain.policy import BatchLimits, SocialTiming, VideoTiming
@@ -73,10 +71,6 @@ from afp_core.usecases import (
 )
 
 
-class ConfigurationError(RuntimeError):
-    """Settings that cannot work (a missing key, an unsupported URL...)."""
-
-
 def _price_table(settings: Settings) -> PriceTable:
     table = default_price_table()
     if settings.credit_packs:
@@ -111,7 +105,9 @@ def _payments(settings: Settings) -> dict[PaymentProviderName, PaymentProvider]:
     return {PaymentProviderName.FAKE: fake}
 
 
-def _publishers(_: Settings) -> dict[SocialProvider, SocialPublisher]:
+def _publishers(settings: Settings) -> dict[SocialProvider, SocialPublisher]:
+    if settings.provider_mode == "real":
+        return {}  # the real platforms' adapters are not wired yet: nothing is faked in production
     return {p: FakeSocialPublisher(p) for p in SocialProvider}
 
 
@@ -133,11 +129,7 @@ def _job_queue(db: InMemoryDatabase | SqlDatabase) -> JobQueue:
 
 
 def _check_mode(settings: Settings) -> Settings:
-    if settings.provider_mode == "real":
-        raise ConfigurationError(
-            "real providers (OpenAI, Kie.ai, payments, social) are not wired in this version; "
-            "set AFP_PROVIDERS=fake or unset the provider keys"
-        )
+    choose.check_provider_keys(settings)
     return settings
 
 
@@ -158,11 +150,17 @@ class Container(containers.DeclarativeContainer):
     uow = providers.Callable(lambda db: db.unit_of_work, database)
     job_queue = providers.Singleton(_job_queue, database)
 
-    scraper = providers.Singleton(FakeProductScraper, providers.Callable(bundled_catalogue))
-    script_writer = providers.Singleton(FakeScriptWriter)
-    moderator = providers.Singleton(FakeContentModerator)
+    breakers = providers.Singleton(BreakerRegistry)  # one circuit breaker per provider
+    openai_client = providers.Singleton(choose.openai_client, checked_settings)
+    scraper = providers.Singleton(choose.scraper, checked_settings, breakers)
+    script_writer = providers.Singleton(
+        choose.script_writer, checked_settings, openai_client, breakers
+    )
+    moderator = providers.Singleton(choose.moderator, checked_settings, openai_client, breakers)
     image_inspector = providers.Singleton(FakeImageInspector)
-    video_generator = providers.Singleton(FakeVideoGenerator)
+    video_generator = providers.Singleton(
+        choose.video_generator, checked_settings, database, breakers
+    )
     storage = providers.Singleton(_storage, checked_settings)
     cipher = providers.Singleton(_cipher, checked_settings)
     payments = providers.Singleton(_payments, checked_settings)

@@ -76,6 +76,18 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8000"
     credit_packs: Annotated[list[CreditPackSetting], NoDecode] = Field(default_factory=list)
     fake_webhook_secret: SecretStr | None = None
+    # which adapter serves each provider port (default: from AFP_PROVIDERS, see below)
+    scraper: Literal["http", "fake"] | None = None
+    script_writer: Literal["openai", "fake"] | None = None
+    video_provider: Literal["kie", "local", "fake"] | None = None
+    openai_model: str = "gpt-4o-mini"
+    openai_moderation_model: str = "omni-moderation-latest"
+    openai_base_url: str | None = None
+    kie_base_url: str = "https://api.kie.ai"
+    kie_rate_limit: int = Field(default=20, gt=0)  # task creations per window, account-wide
+    kie_rate_window_s: float = Field(default=10.0, gt=0)
+    local_video_size: str = Field(default="1080x1920", pattern=r"^\d{2,4}x\d{2,4}$")
+    local_video_fps: int = Field(default=30, ge=1, le=60)
 
     @field_validator("token_keys", mode="before")
     @classmethod
@@ -95,6 +107,32 @@ class Settings(BaseSettings):
             except json.JSONDecodeError as exc:
                 raise ValueError(f"AFP_CREDIT_PACKS is not valid JSON: {exc.msg}") from exc
         return value
+
+    @property
+    def scraper_kind(self) -> Literal["http", "fake"]:
+        """`AFP_SCRAPER`, else the safe HTTP scraper with real providers, else the fake."""
+        if self.scraper is not None:
+            return self.scraper
+        return "http" if self.provider_mode == "real" else "fake"
+
+    @property
+    def script_writer_kind(self) -> Literal["openai", "fake"]:
+        """`AFP_SCRIPT_WRITER` (also picks the moderator), else OpenAI with real providers."""
+        if self.script_writer is not None:
+            return self.script_writer
+        return "openai" if self.provider_mode == "real" else "fake"
+
+    @property
+    def video_provider_kind(self) -> Literal["kie", "local", "fake"]:
+        """`AFP_VIDEO_PROVIDER`, else Kie.ai with real providers, else the local MP4 renderer."""
+        if self.video_provider is not None:
+            return self.video_provider
+        return "kie" if self.provider_mode == "real" else "local"
+
+    @property
+    def local_video_dimensions(self) -> tuple[int, int]:
+        width, height = (int(n) for n in self.local_video_size.split("x"))
+        return width, height
 
     @property
     def provider_mode(self) -> Literal["fake", "real"]:

@@ -12,6 +12,7 @@ import typer
 
 from afp_cli._errors import fail_on_domain_errors
 from afp_cli.admin import admin, migrate
+from afp_cli.scrape import scrape
 
 app = typer.Typer(
     name="afp",
@@ -40,6 +41,7 @@ def demo(
 
 
 app.command()(migrate)
+app.command()(scrape)
 app.add_typer(admin, name="admin")
 
 

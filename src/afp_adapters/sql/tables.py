@@ -329,6 +329,17 @@ jobs = sa.Table(
     ),
 )
 
+rate_limit_events = sa.Table(
+    "rate_limit_events",
+    metadata,
+    # one row per rate-limit acquisition (a reservation: `at` may lie a few seconds ahead);
+    # rows older than the window are pruned by `PostgresRateLimiter` as it goes
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True),
+    sa.Column("key", sa.String(120), nullable=False),
+    _ts("at"),
+    sa.Index("ix_rate_limit_events_key_at", "key", "at"),
+)
+
 __all__ = [
     "UtcDateTime",
     "api_keys",
@@ -339,6 +350,7 @@ __all__ = [
     "metadata",
     "oauth_states",
     "purchases",
+    "rate_limit_events",
     "sessions",
     "transactions",
     "user_integrations",

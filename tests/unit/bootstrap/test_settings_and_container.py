@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import attrs
 import pytest
+from cryptography.fernet import Fernet
 from pydantic import ValidationError
 
+from afp_adapters.fakes import FakeVideoGenerator
+from afp_adapters.local_video import LocalVideoGenerator
 from afp_bootstrap import ConfigurationError, Settings, build_container
+from afp_bootstrap.providers import LocalModelRouter
 from afp_core.domain.money import Credits
+from afp_core.domain.video import VideoSpec
+from afp_core.ports.generation import VideoRequest
 
 
 def test_settings_are_read_from_afp_variables(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -45,9 +52,60 @@ def test_providers_are_fake_without_keys_and_real_with_one(monkeypatch: pytest.M
     assert Settings(_env_file=None).provider_mode == "fake"  # type: ignore[call-arg]
 
 
-def test_real_providers_are_refused_until_their_adapters_exist() -> None:
-    with pytest.raises(ConfigurationError, match="AFP_PROVIDERS=fake"):
-        build_container(Settings(_env_file=None, providers="real"))  # type: ignore[call-arg]
+def _settings(**values: object) -> Settings:
+    base: dict[str, object] = {"database_url": "memory://", "storage_url": "memory://"}
+    return Settings(_env_file=None, **(base | values))  # type: ignore[call-arg]
+
+
+def test_real_providers_without_their_keys_are_refused_with_the_missing_setting() -> None:
+    with pytest.raises(ConfigurationError, match="AFP_OPENAI_API_KEY"):
+        build_container(_settings(providers="real", token_keys="k" * 44))
+    with pytest.raises(ConfigurationError, match="AFP_KIE_API_KEY"):
+        build_container(_settings(providers="real", openai_api_key="sk-test", token_keys="k" * 44))
+
+
+def test_fake_mode_renders_real_mp4s_locally_and_fakes_the_rest() -> None:
+    container = build_container(_settings(providers="fake", local_video_size="180x320"))
+    assert type(container.video_generator()).__name__ == "LocalVideoGenerator"
+    assert type(container.script_writer()).__name__ == "FakeScriptWriter"
+    assert type(container.scraper()).__name__ == "FakeProductScraper"
+
+
+def test_real_mode_wraps_every_provider_in_the_resilience_decorators() -> None:
+    container = build_container(
+        _settings(
+            providers="real",
+            openai_api_key="sk-test",
+            kie_api_key="kie-test",
+            token_keys=Fernet.generate_key().decode(),
+        )
+    )
+    assert type(container.scraper()).__name__ == "ResilientScraper"
+    assert type(container.script_writer()).__name__ == "ResilientScriptWriter"
+    assert type(container.moderator()).__name__ == "ResilientModerator"
+    assert type(container.video_generator()).__name__ == "LocalModelRouter"
+    assert container.publishers() == {}  # nothing is faked in production
+    assert [s.name for s in container.breakers().snapshots()] == ["kie", "openai"]
+
+
+def test_one_port_can_be_switched_on_its_own() -> None:
+    container = build_container(
+        _settings(
+            providers="real",
+            openai_api_key="sk-test",
+            video_provider="local",
+            scraper="fake",
+            token_keys=Fernet.generate_key().decode(),
+        )
+    )
+    assert type(container.video_generator()).__name__ == "LocalVideoGenerator"
+    assert type(container.scraper()).__name__ == "FakeProductScraper"
+    assert type(container.script_writer()).__name__ == "ResilientScriptWriter"
+
+
+def test_a_malformed_local_video_size_is_refused() -> None:
+    with pytest.raises(ValidationError):
+        _settings(local_video_size="big")
 
 
 def test_an_unsupported_storage_url_is_a_configuration_error() -> None:
@@ -61,3 +119,20 @@ def test_configured_credit_packs_replace_the_default_ones(monkeypatch: pytest.Mo
     monkeypatch.setenv("AFP_CREDIT_PACKS", '[{"id": "mini", "credits": 50, "price": "4.50"}]')
     container = build_container(Settings(_env_file=None, providers="fake"))  # type: ignore[call-arg]
     assert [p.id for p in container.prices().packs] == ["mini"]
+
+
+async def test_the_local_model_is_rendered_locally_even_with_a_real_provider() -> None:
+    class Provider(FakeVideoGenerator):
+        pass
+
+    provider, local = Provider(), LocalVideoGenerator(width=180, height=320, fps=12)
+    router = LocalModelRouter(provider, local)
+    spec = VideoSpec("afp-local", "a bottle on a desk", 4, "9:16", (), "Cold for 24 hours.")
+    task = await router.submit(VideoRequest("v1", spec))
+    status = await router.status(task)
+    assert task.startswith("local-") and status.result_url
+    assert (await router.download(status.result_url))[4:8] == b"ftyp"
+    assert provider.submit_calls == 0
+    other = await router.submit(VideoRequest("v2", attrs.evolve(spec, model="veo3_fast")))
+    assert provider.submit_calls == 1 and not other.startswith("local-")
+    assert (await router.status(other)).state is not None

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from afp_adapters.sql.migrate import head_revision
 from afp_cli import app
 
 runner = CliRunner()
@@ -82,8 +83,8 @@ def test_commands_refuse_a_database_that_was_never_migrated() -> None:
     result = runner.invoke(app, ["admin", "create-user", "ann@example.com"])
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines()[-1] == (
-        "error: configuration: the database schema is empty but this AFP needs 0001: "
-        "run `afp migrate`"
+        "error: configuration: the database schema is empty but this AFP needs "
+        f"{head_revision()}: run `afp migrate`"
     )
 
 

@@ -1,0 +1,40 @@
+"""A scripted Kie.ai for the adapter tests (no network)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from afp_adapters.kie import KieVideoGenerator
+
+
+class Replay:
+    """Answers each request with the next scripted reply (a response or an exception)."""
+
+    def __init__(self, *replies: httpx.Response | Exception) -> None:
+        self.replies = list(replies)
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        reply = self.replies.pop(0)
+        if isinstance(reply, Exception):
+            raise reply
+        return reply
+
+    def body(self, index: int = 0) -> Any:
+        return json.loads(self.requests[index].content)
+
+
+Kie = Callable[..., tuple[KieVideoGenerator, Replay]]
+
+
+def ok(data: object) -> httpx.Response:
+    return httpx.Response(200, json={"code": 200, "msg": "success", "data": data})
+
+
+def envelope(code: int, msg: str, *, http_status: int = 200) -> httpx.Response:
+    return httpx.Response(http_status, json={"code": code, "msg": msg, "data": None})
