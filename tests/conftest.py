@@ -9,7 +9,19 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-from tests import sql_support
+from tests import network_guard, sql_support
+
+network_guard.install()
+
+
+@pytest.fixture(autouse=True)
+def _network_only_for_external_tests(request: pytest.FixtureRequest) -> Iterator[None]:
+    if request.node.get_closest_marker("external") is None:
+        yield
+        return
+    with network_guard.allowed():
+        yield
+
 
 settings.register_profile(
     "dev",
