@@ -36,6 +36,7 @@ from afp_adapters.resilience import (
     ResilientScraper,
     ResilientScriptWriter,
     ResilientVideoGenerator,
+    RetryPolicy,
 )
 from afp_adapters.sql import SqlDatabase
 from afp_adapters.sql.rate_limiter import PostgresRateLimiter
@@ -52,6 +53,7 @@ from afp_core.ports.generation import (
 )
 
 RATE_LIMIT_MAX_WAIT_S = 60.0
+SCRAPE_TIMEOUT_S = 120.0  # a page, the Shopify endpoint and a redirect chain, each capped
 LOCAL_MODEL = "afp-local"  # the price table's offline model: never sent to a provider
 LOCAL_TASK_PREFIX = "local-"
 LOCAL_RESULT_PREFIX = "local://"
@@ -109,7 +111,14 @@ def openai_client(settings: Settings) -> openai.AsyncOpenAI | None:
 def scraper(settings: Settings, breakers: BreakerRegistry) -> ProductScraper:
     if settings.scraper_kind == "fake":
         return FakeProductScraper(bundled_catalogue())
-    return ResilientScraper(build_http_scraper(settings), breakers=breakers)
+    # the safe fetcher already retries each page (jittered, within its own deadline), so the
+    # wrapper adds the per-shop breaker and an overall bound, not a second layer of retries
+    return ResilientScraper(
+        build_http_scraper(settings),
+        breakers=breakers,
+        retry=RetryPolicy(attempts=1),
+        timeout=SCRAPE_TIMEOUT_S,
+    )
 
 
 def script_writer(
