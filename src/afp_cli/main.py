@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import logging
+import os
 import sys
 from typing import Annotated
 
-import structlog
 import typer
 
+from afp_bootstrap.logs import configure_logging
 from afp_cli._errors import fail_on_domain_errors
 from afp_cli.admin import admin, migrate
 from afp_cli.scrape import scrape
@@ -55,10 +55,7 @@ def version() -> None:
 
 def main() -> None:
     """Console-script entry point. Logs go to stderr; stdout carries only results."""
-    structlog.configure(
-        wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
-    )
+    configure_logging(json=os.environ.get("AFP_LOG_JSON", "").lower() in {"1", "true"})
     try:
         app()
     except KeyboardInterrupt:

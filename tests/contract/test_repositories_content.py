@@ -201,9 +201,14 @@ async def test_a_video_is_found_by_its_provider_task_id(store: Store) -> None:
 async def test_saving_a_loaded_video_persists_its_changes(store: Store) -> None:
     await add_users(store, ALICE)
     await committed(store, lambda uow: uow.videos.add(a_video("v-1")))
+    async with store.uow() as uow:  # the create call's recovery point is stored as such
+        video = await uow.videos.get(ALICE, VideoId("v-1"))
+        video.begin_submit(at(1))
+        await uow.videos.save(video)
+        await uow.commit()
     async with store.uow() as uow:
         video = await uow.videos.get(ALICE, VideoId("v-1"))
-        video.record_attempt(at(1))
+        assert video.submit_started_at == at(1) and video.attempts == 1
         video.mark_submitted("task-9", at(1))
         video.mark_rendering(at(2))
         video.polls += 3

@@ -179,6 +179,7 @@ def video_values(video: Video) -> dict[str, Any]:
         "attempts": video.attempts,
         "polls": video.polls,
         "history": [[status.value, when.isoformat()] for status, when in video.history],
+        "submit_started_at": video.submit_started_at,
         "deadline": video.deadline,
         "created_at": video.created_at,
         "updated_at": video.updated_at,
@@ -217,6 +218,7 @@ def video_from(row: Row) -> Video:
         result_key=row["result_key"],
         result_url=row["video_url"],
         history=[(VideoStatus(s), datetime.fromisoformat(w)) for s, w in row["history"]],
+        submit_started_at=row["submit_started_at"],
     )
 
 

@@ -192,6 +192,7 @@ videos = sa.Table(
     sa.Column("attempts", sa.Integer, nullable=False),
     sa.Column("polls", sa.Integer, nullable=False),
     sa.Column("history", Json, nullable=False),
+    _ts("submit_started_at", nullable=True),
     _ts("deadline"),
     _ts("created_at"),
     _ts("updated_at"),

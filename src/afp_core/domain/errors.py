@@ -154,6 +154,13 @@ class ProviderOutOfCredits(DomainError):
     code = "provider_out_of_credits"
 
 
+class ProviderAccountBlocked(ProviderOutOfCredits):
+    """Our account at the provider refuses us (a revoked or wrong key, an IP allow-list, a
+    usage cap): like an empty account, work pauses and an admin is alerted; videos are kept."""
+
+    code = "provider_account_blocked"
+
+
 class Forbidden(DomainError):
     """The actor is known but lacks the role for this action."""
 
@@ -181,6 +188,7 @@ __all__ = [
     "InvalidSignature",
     "NotFound",
     "OverCapture",
+    "ProviderAccountBlocked",
     "ProviderOutOfCredits",
     "ProviderOutcomeUnknown",
     "ProviderRejected",

@@ -18,6 +18,9 @@ class VideoTiming:
     submit_backoff_s: tuple[int, ...] = (5, 15, 45, 120, 300)
     out_of_credits_pause: timedelta = timedelta(minutes=10)
     status_error_backoff_s: int = 30
+    # a create call nobody saw end is given this long before it is judged lost (far above any
+    # provider timeout, so a slow call is never mistaken for a dead worker)
+    submit_in_doubt_after: timedelta = timedelta(minutes=10)
 
     @property
     def hold_ttl(self) -> timedelta:

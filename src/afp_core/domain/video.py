@@ -105,6 +105,9 @@ class Video:
     result_key: str | None = None
     result_url: str | None = None
     history: list[tuple[VideoStatus, datetime]] = attrs.field(factory=list)
+    # set, and committed, before each create call; cleared when its outcome is known: a video
+    # found QUEUED with it set had a create call whose outcome nobody saw (a crash mid-call)
+    submit_started_at: datetime | None = None
 
     @property
     def is_terminal(self) -> bool:
@@ -123,11 +126,26 @@ class Video:
         self.attempts += 1
         self.updated_at = now
 
+    def begin_submit(self, now: datetime) -> None:
+        """A create call is about to be made (the recovery point before the provider call)."""
+        if self.status is not VideoStatus.QUEUED:
+            raise IllegalTransition(f"video {self.id} is {self.status.value}, not queued")
+        if self.submit_started_at is not None:
+            raise IllegalTransition(f"video {self.id} has a create call in flight already")
+        self.record_attempt(now)
+        self.submit_started_at = now
+
+    def submit_not_made(self, now: datetime) -> None:
+        """The create call is known not to have created anything (refused before it ran)."""
+        self.submit_started_at = None
+        self.updated_at = now
+
     def mark_submitted(self, task_id: str, now: datetime) -> None:
         if not task_id:
             raise IllegalTransition("a submitted video needs a provider task id")
         self._move(VideoStatus.SUBMITTED, now)
         self.provider_task_id = task_id
+        self.submit_started_at = None
 
     def mark_rendering(self, now: datetime) -> None:
         self._move(VideoStatus.RENDERING, now)

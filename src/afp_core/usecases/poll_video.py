@@ -60,7 +60,9 @@ class PollVideo:
             return await self._settle(video, "failed", reason="the render did not finish in time")
         try:
             status = await self._generator.status(video.provider_task_id)
-        except ProviderUnavailable:
+        except DomainError:
+            # any refusal to answer (down, our key refused, a bad gateway...) is not the task's
+            # outcome: look again later; the deadline bounds how long
             return await self._again(video, progressed=False)
         if status.state in (TaskState.PENDING, TaskState.RUNNING):
             return await self._again(video, progressed=status.state is TaskState.RUNNING)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import attrs
 
 from afp_core.domain.errors import (
@@ -58,11 +60,23 @@ class SubmitVideo:
         self._callback_url = callback_url
 
     async def execute(self, command: SubmitVideoCommand) -> SubmitVideoResult:
+        now = self._clock.now()
         async with self._uow() as uow:
             video = await uow.videos.get_any(command.video_id)
+            startable = (
+                video.status is VideoStatus.QUEUED
+                and video.submit_started_at is None
+                and now < video.deadline
+            )
+            if startable:  # the recovery point, committed before the provider is called
+                video.begin_submit(now)
+                await uow.videos.save(video)
+                await uow.commit()
         if video.status is not VideoStatus.QUEUED:
             return SubmitVideoResult(video.id, video.status, "skipped")
-        if self._clock.now() >= video.deadline:
+        if not startable:
+            if video.submit_started_at is not None:
+                return await self._in_doubt(video, now)
             return await self._give_up(video, "the provider could not take the video in time")
         try:
             task_id = await self._generator.submit(
@@ -73,11 +87,7 @@ class SubmitVideo:
         except ProviderOutOfCredits as error:
             return await self._pause(video, error.message)
         except ProviderOutcomeUnknown as error:
-            return await self._give_up(
-                video,
-                "the provider may have started the render but did not confirm it "
-                f"({error.message}); it was not resubmitted, so it is never paid for twice",
-            )
+            return await self._give_up(video, _unconfirmed(error.message))
         except ProviderUnavailable as error:
             return await self._retry(video, error.message)
         now = self._clock.now()
@@ -85,7 +95,6 @@ class SubmitVideo:
             video = await uow.videos.get_any(command.video_id)
             if video.status is not VideoStatus.QUEUED:  # cancelled meanwhile: never charge
                 return SubmitVideoResult(video.id, video.status, "skipped")
-            video.record_attempt(now)
             video.mark_submitted(task_id, now)
             await uow.videos.save(video)
             await uow.jobs.defer(
@@ -98,13 +107,30 @@ class SubmitVideo:
             await uow.commit()
         return SubmitVideoResult(video.id, VideoStatus.SUBMITTED, "submitted")
 
+    async def _in_doubt(self, video: Video, now: datetime) -> SubmitVideoResult:
+        """A create call started and nobody saw how it ended (a worker died mid-call, or this
+        job runs twice). While it may still be running, look again later; after that, the
+        provider may have created (and billed) a task we cannot find: never call it again."""
+        assert video.submit_started_at is not None  # noqa: S101 - the caller checked
+        settled_by = video.submit_started_at + self._timing.submit_in_doubt_after
+        if now < settled_by:
+            async with self._uow() as uow:
+                await uow.jobs.defer(
+                    Job(JobName.SUBMIT_VIDEO, {"video_id": video.id}, run_at=settled_by)
+                )
+                await uow.commit()
+            return SubmitVideoResult(video.id, video.status, "retry_scheduled")
+        return await self._give_up(
+            video, _unconfirmed("the worker stopped during the provider call")
+        )
+
     async def _retry(self, video: Video, message: str) -> SubmitVideoResult:
         now = self._clock.now()
         async with self._uow() as uow:
             video = await uow.videos.get_any(video.id)
             if video.status is not VideoStatus.QUEUED:
                 return SubmitVideoResult(video.id, video.status, "skipped")
-            video.record_attempt(now)
+            video.submit_not_made(now)
             await uow.videos.save(video)
             exhausted = video.attempts >= self._timing.max_submit_attempts
             if not exhausted:
@@ -125,6 +151,11 @@ class SubmitVideo:
     async def _pause(self, video: Video, message: str) -> SubmitVideoResult:
         now = self._clock.now()
         async with self._uow() as uow:
+            video = await uow.videos.get_any(video.id)
+            if video.status is not VideoStatus.QUEUED:
+                return SubmitVideoResult(video.id, video.status, "skipped")
+            video.submit_not_made(now)
+            await uow.videos.save(video)
             await uow.jobs.defer(
                 Job(
                     JobName.SUBMIT_VIDEO,
@@ -149,3 +180,10 @@ class SubmitVideo:
             )
             await uow.commit()
         return SubmitVideoResult(video.id, video.status, "settle_scheduled")
+
+
+def _unconfirmed(detail: str) -> str:
+    return (
+        f"the provider may have started the render but did not confirm it ({detail}); "
+        "it was not resubmitted, so it is never paid for twice"
+    )

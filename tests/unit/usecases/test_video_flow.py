@@ -13,18 +13,21 @@ from afp_core.domain.errors import (
     IllegalTransition,
     InsufficientCredits,
     NotFound,
+    ProviderAccountBlocked,
     ProviderOutcomeUnknown,
+    ProviderRejected,
     ValidationFailed,
 )
 from afp_core.domain.ids import VideoId
 from afp_core.domain.script import Claim
 from afp_core.domain.video import FailureKind, VideoStatus
-from afp_core.ports.generation import VideoRequest
+from afp_core.ports.generation import TaskStatus, VideoRequest
 from afp_core.usecases import (
     CancelVideoCommand,
     ExpireHoldsCommand,
     HandleVideoCallbackCommand,
     SettleVideoCommand,
+    SubmitVideoCommand,
 )
 from tests.world import SCRIPT, World
 
@@ -389,3 +392,84 @@ async def test_a_submit_that_may_have_created_a_task_is_never_repeated_and_never
     assert world.generator.submit_calls == 1
     assert "not resubmitted" in (video.error_reason or "")
     assert (await world.balance(user)).available == 30
+
+
+class _DiesMidCall(FakeVideoGenerator):
+    """The worker process dies while the create call is in flight (the call went out)."""
+
+    async def submit(self, request: VideoRequest) -> str:
+        self.submit_calls += 1
+        raise RuntimeError("worker killed during the provider call")
+
+
+async def test_a_worker_dying_mid_submit_never_leads_to_a_second_create_call() -> None:
+    world = World(generator=_DiesMidCall())
+    user = await world.user(credits=30)
+    started = await world.start_video(user)
+    await world.run_jobs()
+    video = await world.video(started.video_id)
+    assert world.generator.submit_calls == 1
+    assert video.status is VideoStatus.FAILED
+    assert "worker stopped during the provider call" in (video.error_reason or "")
+    assert (await world.balance(user)).available == 30
+    assert await world.holds(user) == []
+
+
+async def test_a_second_submit_job_while_a_call_is_in_flight_waits_instead_of_failing() -> None:
+    world = World()
+    user = await world.user(credits=30)
+    started = await world.start_video(user)
+    async with world.uow() as uow:  # a create call began a moment ago and is still running
+        video = await uow.videos.get_any(started.video_id)
+        video.begin_submit(world.clock.now())
+        await uow.videos.save(video)
+        await uow.commit()
+    result = await world.c.submit_video().execute(SubmitVideoCommand(started.video_id))
+    assert result.outcome == "retry_scheduled"
+    assert world.generator.submit_calls == 0
+    async with world.uow() as uow:  # ...and then it succeeds
+        video = await uow.videos.get_any(started.video_id)
+        video.mark_submitted(
+            await world.generator.submit(VideoRequest(video.id, video.spec)), world.clock.now()
+        )
+        await uow.videos.save(video)
+        await uow.commit()
+    await world.run_jobs()
+    video = await world.video(started.video_id)
+    assert video.status is VideoStatus.SUBMITTED  # the rescheduled job saw it and did nothing
+    assert world.generator.submit_calls == 1
+
+
+async def test_a_refused_provider_account_pauses_the_video_instead_of_failing_it() -> None:
+    class Refused(FakeVideoGenerator):
+        async def submit(self, request: VideoRequest) -> str:
+            self.submit_calls += 1
+            if self.submit_calls == 1:
+                raise ProviderAccountBlocked("Kie.ai refused our API key: check AFP_KIE_API_KEY")
+            return await super().submit(request)
+
+    world = World(generator=Refused())
+    user = await world.user(credits=30)
+    started = await world.start_video(user)
+    await world.runner.run_due()
+    assert (await world.video(started.video_id)).status is VideoStatus.QUEUED
+    await world.run_jobs()
+    assert (await world.video(started.video_id)).status is VideoStatus.COMPLETED
+    assert (await world.balance(user)).available == 29
+
+
+async def test_a_status_read_the_provider_refuses_is_polled_again_not_abandoned() -> None:
+    class RefusesOnce(FakeVideoGenerator):
+        refused = False
+
+        async def status(self, task_id: str) -> TaskStatus:
+            if not self.refused:
+                self.refused = True
+                raise ProviderRejected("403 from a proxy in front of the provider")
+            return await super().status(task_id)
+
+    world = World(generator=RefusesOnce())
+    user = await world.user(credits=30)
+    started = await world.start_video(user)
+    await world.run_jobs()
+    assert (await world.video(started.video_id)).status is VideoStatus.COMPLETED
