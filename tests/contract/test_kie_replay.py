@@ -28,6 +28,8 @@ from afp_adapters.kie._envelope import read_envelope
 from afp_adapters.kie._records import first_http_url
 from afp_core.domain.errors import (
     DomainError,
+    ProviderAccountBlocked,
+    ProviderOutcomeUnknown,
     ProviderOutOfCredits,
     ProviderRejected,
     ProviderUnavailable,
@@ -205,10 +207,12 @@ async def test_create_requests_equal_the_recorded_bodies_field_by_field(
 # ---------------------------------------------------------------- error envelopes
 
 ERROR_CASES: dict[str, tuple[type[DomainError], str]] = {
-    "error_401_no_access.json": (ProviderRejected, "configuration problem"),
-    "error_401_auth_failed_http200.json": (ProviderRejected, "configuration problem"),
+    # our key refused: pause and alert (the video is kept), never fail it
+    "error_401_no_access.json": (ProviderAccountBlocked, "configuration problem"),
+    "error_401_auth_failed_http200.json": (ProviderAccountBlocked, "configuration problem"),
     "error_402_insufficient_credits.json": (ProviderOutOfCredits, "out of credits"),
-    "error_500_generic.json": (ProviderUnavailable, "500"),
+    # "occurred while processing the request": the task may exist, never create it again
+    "error_500_generic.json": (ProviderOutcomeUnknown, "500"),
     "error_500_missing_field.json": (ProviderRejected, "validation"),
     "jobs_createtask_unknown_model_422.json": (ProviderRejected, "model"),
     # 4K upgrades are never requested (VideoSpec has no resolution); the reply still classifies
@@ -229,15 +233,15 @@ async def test_error_envelopes_on_submit_raise_the_right_domain_error(
     with pytest.raises(error) as raised:
         await generator.submit(VideoRequest("v", spec))
 
-    assert type(raised.value) is error  # never the retry-blocking ProviderOutcomeUnknown
+    assert type(raised.value) is error
     assert words.lower() in raised.value.message.lower()
 
 
 @pytest.mark.parametrize(
     ("fixture", "error"),
     [
-        ("error_401_no_access.json", ProviderRejected),
-        ("error_401_auth_failed_http200.json", ProviderRejected),
+        ("error_401_no_access.json", ProviderAccountBlocked),
+        ("error_401_auth_failed_http200.json", ProviderAccountBlocked),
         ("error_402_insufficient_credits.json", ProviderOutOfCredits),
         ("error_500_generic.json", ProviderUnavailable),
     ],
@@ -246,10 +250,14 @@ async def test_error_envelopes_on_status_and_credits_raise_too(
     kie: Kie, fixture: str, error: type[DomainError]
 ) -> None:
     generator, _ = kie(fixture_reply(fixture), fixture_reply(fixture))
-    with pytest.raises(error):
+    # a status read never fails the video on our account's problem: it is only unavailable
+    # (the core polls on until the deadline); the admin's credit view names the problem
+    with pytest.raises(ProviderUnavailable) as raised:
         await generator.status("jobs:task_1")
-    with pytest.raises(error):
+    assert type(raised.value) is ProviderUnavailable
+    with pytest.raises(error) as raised_too:
         await generator.credits()
+    assert type(raised_too.value) is error
 
 
 # ---------------------------------------------------------------- task records

@@ -1,5 +1,10 @@
 """Fetching a finished video: size cap, timeout, one re-minted link when the URL has expired.
 
+The request to the file host never carries the Kie API key (it is only ever given to calls to
+Kie's API). Every httpx failure is a domain error: `ProviderUnavailable` when asking again may
+work (timeouts, 5xx, redirect loops, a body that does not decode), `ProviderRejected` when it
+cannot (a malformed URL, a video over the size cap).
+
 Result URLs can die in under an hour (HTTP 403 was measured after ~40 min, doc ยง 8). Then
 `POST /api/v1/common/download-url` re-issues a 20-minute link, once. That endpoint also
 "succeeds" for made-up URLs, so the bytes must look like a video before they are trusted.
@@ -7,7 +12,8 @@ Result URLs can die in under an hour (HTTP 403 was measured after ~40 min, doc ย
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx
 
@@ -29,6 +35,22 @@ def looks_like_video(data: bytes) -> bool:
     return len(data) >= 12 and (data[4:8] in _VIDEO_BOXES or data.startswith(_EBML))
 
 
+def _describe(exc: Exception) -> str:
+    text = str(exc)[:200]
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+@contextlib.asynccontextmanager
+async def _streamed(
+    client: httpx.AsyncClient, request: httpx.Request
+) -> AsyncIterator[httpx.Response]:
+    response = await client.send(request, stream=True, follow_redirects=True)
+    try:
+        yield response
+    finally:
+        await response.aclose()
+
+
 async def _get_capped(
     client: httpx.AsyncClient,
     url: str,
@@ -38,15 +60,16 @@ async def _get_capped(
     user_agent: str,
 ) -> bytes:
     if not url.startswith(("http://", "https://")):
-        raise ProviderRejected(f"the result URL {url!r} is not an http(s) URL")
+        raise ProviderRejected(f"the result URL {url[:200]!r} is not an http(s) URL")
+    try:  # no `auth`: the file host never sees the Kie API key
+        request = client.build_request(
+            "GET", url, headers={"User-Agent": user_agent}, timeout=http_timeout
+        )
+    except (httpx.InvalidURL, ValueError) as exc:  # IDNA errors are UnicodeError (ValueError)
+        # a malformed result URL stays malformed: no retry helps
+        raise ProviderRejected(f"the result URL {url[:200]!r} is not a valid URL: {exc}") from exc
     try:
-        async with client.stream(
-            "GET",
-            url,
-            headers={"User-Agent": user_agent},
-            timeout=http_timeout,
-            follow_redirects=True,
-        ) as response:
+        async with _streamed(client, request) as response:
             status = response.status_code
             if status in _EXPIRED:
                 raise _Expired(f"HTTP {status}")
@@ -66,8 +89,9 @@ async def _get_capped(
                 if size > max_bytes:
                     raise ProviderRejected(f"the video is larger than the {max_bytes} allowed")
                 chunks.append(chunk)
-    except httpx.TransportError as exc:
-        raise ProviderUnavailable(f"the video download failed: {type(exc).__name__}") from exc
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
+        # timeouts, resets, redirect loops or bad redirect targets, a body that won't decode
+        raise ProviderUnavailable(f"the video download failed: {_describe(exc)}") from exc
     data = b"".join(chunks)
     if not looks_like_video(data):
         raise _Expired("the answer is not a video")

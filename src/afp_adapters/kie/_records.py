@@ -138,12 +138,14 @@ def failed(code: object, message: str, default: str) -> TaskStatus:
 
 
 def succeeded(record: Mapping[str, Any], notes: list[str]) -> TaskStatus:
+    """SUCCEEDED with the result URL. Success without a URL yet (Veo `successFlag` 1 with a
+    null `response`, jobs `success` with an empty `resultJson`) is RUNNING: Kie is still
+    filling in the record; the core's render deadline bounds the wait."""
     url = result_url(record)
     if url is None:
         return TaskStatus(
-            TaskState.FAILED,
-            failure=FailureKind.RETRYABLE,
-            message="Kie.ai reported success but gave no result URL",
+            TaskState.RUNNING,
+            message="Kie.ai reported success but gave no result URL yet; asking again",
         )
     return TaskStatus(TaskState.SUCCEEDED, result_url=url, message="; ".join(notes), progress=100)
 

@@ -69,7 +69,7 @@ def _family(data: Mapping[str, Any]) -> KieFamily:
 def _decode(body: bytes) -> Mapping[str, Any]:
     try:
         payload = json.loads(body)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # not JSON, bad UTF-8, nested too deep
         raise ValidationFailed("the Kie.ai callback is not JSON") from exc
     if not isinstance(payload, Mapping):
         raise ValidationFailed("the Kie.ai callback is not a JSON object")
@@ -131,7 +131,10 @@ class KieCallbackVerifier:
         record: Mapping[str, Any] = data if isinstance(data, Mapping) else {}
         if self._key is not None:
             self._verify(provider_id, headers)
-        callback = _hint(_family(record), payload, record)
+        try:
+            callback = _hint(_family(record), payload, record)
+        except RecursionError as exc:  # a record nested too deep to read
+            raise ValidationFailed("the Kie.ai callback is nested too deeply to read") from exc
         return attrs.evolve(callback, signed=self._key is not None)
 
     def signature(self, provider_task_id: str, timestamp: str) -> str:

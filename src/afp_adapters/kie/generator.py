@@ -10,18 +10,35 @@ and then on Veo when jobs does not know it.
 
 Not-found: a task Kie does not know (yet) is PENDING, however old; the port does not carry the
 creation time, so the core's render deadline decides when to give up on it.
+
+Create (`submit`) bills, so once the request may have left, only a clear refusal is retryable
+(`ProviderUnavailable`); anything unclear is `ProviderOutcomeUnknown` (see `_envelope`).
+Status reads trust only task-level fields of a parsed record and Kie's known record messages:
+every other answer (a gateway page, a 5xx, our key refused) raises `ProviderUnavailable`, so
+the core polls again until the video's deadline and never fails a video on a transport hiccup.
+
+The API key lives only in a `httpx.Auth` given to calls to Kie's API (never to the file host
+serving results, never set on a shared client); its repr hides the key.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Generator, Mapping
 from types import TracebackType
 from typing import Any, Self
 
 import httpx
 
 from afp_adapters.kie._download import fetch_video
-from afp_adapters.kie._envelope import Envelope, is_not_found, read_envelope
+from afp_adapters.kie._envelope import (
+    Envelope,
+    account_problem,
+    create_error,
+    is_not_found,
+    read_envelope,
+    read_error,
+)
 from afp_adapters.kie._records import jobs_status, veo_status
 from afp_adapters.kie._requests import build_create_body, create_path
 from afp_adapters.kie.models import KieFamily, KieModel, TaskRef, default_models, task_id_for
@@ -46,8 +63,23 @@ _RECORD_PATHS = {
 }
 # Raised before a single byte of the request left: repeating the create call is safe.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
-# A gateway that reached Kie and gave up waiting: the task may exist.
-_GATEWAY_TIMEOUTS = (504, 524)
+
+
+class _KieAuth(httpx.Auth):
+    """Adds `Authorization: Bearer <key>` to the requests it is given (only Kie's API calls).
+
+    Holding the key here, not in per-call header dicts, keeps it out of tracebacks that show
+    locals; the repr hides it."""
+
+    def __init__(self, api_key: str) -> None:
+        self._value = f"Bearer {api_key}"
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["Authorization"] = self._value
+        yield request
+
+    def __repr__(self) -> str:
+        return "<Kie.ai API key auth (hidden)>"
 
 
 class KieVideoGenerator:
@@ -71,7 +103,7 @@ class KieVideoGenerator:
     ) -> None:
         if not api_key:
             raise ValueError("the Kie.ai API key is empty (set AFP_KIE_API_KEY)")
-        self._api_key = api_key
+        self._auth = _KieAuth(api_key)
         self._owns_client = client is None
         self._client = client or httpx.AsyncClient()
         self._base_url = base_url.rstrip("/")
@@ -80,6 +112,7 @@ class KieVideoGenerator:
         self._download_timeout = _as_timeout(download_timeout)
         self._max_download_bytes = max_download_bytes
         self._user_agent = user_agent
+        self._api_headers = {"Accept": "application/json", "User-Agent": user_agent}
         self._families = frozenset(model.family for model in self._models.values())
 
     async def aclose(self) -> None:
@@ -112,28 +145,28 @@ class KieVideoGenerator:
             response = await self._client.post(
                 self._url(create_path(model)),
                 json=body,
-                headers=self._headers(),
+                headers=self._api_headers,
+                auth=self._auth,
                 timeout=self._timeout,
             )
-        except _NOT_SENT as exc:
+        except (*_NOT_SENT, httpx.InvalidURL) as exc:
             raise ProviderUnavailable(f"Kie.ai could not {action}: {_describe(exc)}") from exc
-        except httpx.TransportError as exc:
+        except httpx.HTTPError as exc:  # read timeouts, dropped connections, bad gzip...
             raise ProviderOutcomeUnknown(
                 f"Kie.ai could not {action}: {_describe(exc)} after the request was sent; "
                 "the task may exist (and be billed), so it must not be created again blindly"
             ) from exc
-        envelope = read_envelope(response)
-        if not envelope.is_json and (
-            envelope.http_status in _GATEWAY_TIMEOUTS or envelope.http_status < 300
-        ):
+        try:
+            envelope = read_envelope(response)
+            provider_id = _created_task_id(envelope.data) if envelope.ok else None
+        except (ValueError, TypeError, RecursionError) as exc:
             raise ProviderOutcomeUnknown(
-                f"Kie.ai could not {action}: an unexpected HTTP {envelope.http_status} answer "
-                "that is not Kie's JSON after the request was sent; the task may exist, so it "
-                "must not be created again blindly"
-            )
+                f"Kie.ai could not {action}: its answer (HTTP {response.status_code}) could not "
+                f"be read ({type(exc).__name__}); the task may exist, so it must not be created "
+                "again blindly"
+            ) from exc
         if not envelope.ok:
-            raise envelope.error(action)
-        provider_id = _created_task_id(envelope.data)
+            raise create_error(envelope, action=action)
         if provider_id is None:
             raise ProviderOutcomeUnknown(
                 f"Kie.ai answered the {request.spec.model} create call without a task id; "
@@ -166,17 +199,22 @@ class KieVideoGenerator:
 
     async def credits(self) -> int:
         """The account's credit balance (`GET /api/v1/chat/credit`); 1 credit ≈ US$0.005."""
-        envelope = await self._get("/api/v1/chat/credit", {}, action="read the credit balance")
-        if not envelope.ok:
-            raise envelope.error("read the credit balance")
+        action = "read the credit balance"
+        envelope = await self._get("/api/v1/chat/credit", {}, action=action)
+        if not envelope.ok:  # our account's problems as they are: this is the admin's view
+            has_account_code = account_problem(envelope.code, envelope.message) is not None
+            if envelope.is_json or has_account_code:
+                raise envelope.error(action)
+            raise read_error(envelope, action=action)
         balance = envelope.data
         if isinstance(balance, str):
             try:
                 balance = float(balance)
             except ValueError:
                 balance = None
-        if isinstance(balance, bool) or not isinstance(balance, int | float):
-            raise ProviderUnavailable(f"Kie.ai sent an unreadable credit balance: {balance!r}")
+        unreadable = isinstance(balance, float) and not math.isfinite(balance)
+        if unreadable or isinstance(balance, bool) or not isinstance(balance, int | float):
+            raise ProviderUnavailable(f"Kie.ai sent an unreadable credit balance: {balance!r:.200}")
         return int(balance)
 
     # ------------------------------------------------------------------ helpers
@@ -185,68 +223,76 @@ class KieVideoGenerator:
         action = "read the task status"
         envelope = await self._get(_RECORD_PATHS[family], {"taskId": provider_id}, action=action)
         if envelope.ok:
-            return (
-                veo_status(envelope.data) if family is KieFamily.VEO else jobs_status(envelope.data)
-            )
-        if envelope.is_json and is_not_found(envelope.code, envelope.message):
-            return TaskStatus(TaskState.PENDING, message=_NOT_VISIBLE)
-        if envelope.is_json and envelope.code == 422 and "14 days" in envelope.message:
-            return TaskStatus(
-                TaskState.FAILED,
-                failure=FailureKind.TERMINAL,
-                message=f"Kie.ai keeps task records for 14 days only ({envelope.message})",
-            )
-        if envelope.is_json and any(text in envelope.message.lower() for text in _NOT_READY):
-            return TaskStatus(TaskState.RUNNING, message=f"Kie.ai: {envelope.message}")
-        if not envelope.is_json and envelope.http_status == 404:
-            raise ProviderRejected(
-                f"Kie.ai has no endpoint {_RECORD_PATHS[family]} (HTTP 404): "
-                "check the Kie.ai base URL"
-            )
-        error = envelope.error(action)
-        if isinstance(error, ProviderRejected) and envelope.code not in (401, 403):
-            # the record query itself was refused for good: the task cannot be followed
-            return TaskStatus(TaskState.FAILED, failure=FailureKind.TERMINAL, message=error.message)
-        raise error
+            try:
+                if family is KieFamily.VEO:
+                    return veo_status(envelope.data)
+                return jobs_status(envelope.data)
+            except (ValueError, TypeError, RecursionError) as exc:
+                raise ProviderUnavailable(
+                    f"Kie.ai could not {action}: an unreadable task record ({type(exc).__name__})"
+                ) from exc
+        if envelope.is_json:  # Kie's own record messages, the only non-200 answers trusted
+            if is_not_found(envelope.code, envelope.message):
+                return TaskStatus(TaskState.PENDING, message=_NOT_VISIBLE)
+            if envelope.code == 422 and "14 days" in envelope.message:
+                return TaskStatus(
+                    TaskState.FAILED,
+                    failure=FailureKind.TERMINAL,
+                    message=f"Kie.ai keeps task records for 14 days only ({envelope.message})",
+                )
+            if envelope.code == 422 and any(
+                text in envelope.message.lower() for text in _NOT_READY
+            ):
+                return TaskStatus(TaskState.RUNNING, message=f"Kie.ai: {envelope.message}")
+        raise _status_unavailable(envelope, action=action, path=_RECORD_PATHS[family])
 
     async def _get(self, path: str, params: Mapping[str, str], *, action: str) -> Envelope:
+        return await self._call("GET", path, action=action, params=params)
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        action: str,
+        params: Mapping[str, str] | None = None,
+        json: object = None,
+    ) -> Envelope:
+        """A repeatable call to Kie's API: any failure to get an answer is unavailable."""
         try:
-            response = await self._client.get(
-                self._url(path), params=params, headers=self._headers(), timeout=self._timeout
+            response = await self._client.request(
+                method,
+                self._url(path),
+                params=params,
+                json=json,
+                headers=self._api_headers,
+                auth=self._auth,
+                timeout=self._timeout,
             )
-        except httpx.TransportError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
             raise ProviderUnavailable(f"Kie.ai could not {action}: {_describe(exc)}") from exc
-        return read_envelope(response)
+        try:
+            return read_envelope(response)
+        except (ValueError, TypeError, RecursionError) as exc:
+            raise ProviderUnavailable(
+                f"Kie.ai could not {action}: an unreadable answer (HTTP {response.status_code})"
+            ) from exc
 
     async def _remint(self, url: str) -> str:
         """A fresh 20-minute link for an expired Kie result URL (`/common/download-url`)."""
         action = "re-issue the download link"
-        try:
-            response = await self._client.post(
-                self._url("/api/v1/common/download-url"),
-                json={"url": url},
-                headers=self._headers(),
-                timeout=self._timeout,
-            )
-        except httpx.TransportError as exc:
-            raise ProviderUnavailable(f"Kie.ai could not {action}: {_describe(exc)}") from exc
-        envelope = read_envelope(response)
+        envelope = await self._call(
+            "POST", "/api/v1/common/download-url", action=action, json={"url": url}
+        )
         if not envelope.ok:
-            raise envelope.error(action)
+            raise read_error(envelope, action=action)
         fresh = envelope.data
         if not isinstance(fresh, str) or not fresh.startswith(("http://", "https://")):
-            raise ProviderUnavailable(f"Kie.ai could not {action}: no URL in {fresh!r}")
+            raise ProviderUnavailable(f"Kie.ai could not {action}: no URL in {fresh!r:.200}")
         return fresh
 
     def _url(self, path: str) -> str:
         return f"{self._base_url}{path}"
-
-    def _headers(self) -> dict[str, str]:
-        return {
-            "Authorization": f"Bearer {self._api_key}",
-            "Accept": "application/json",
-            "User-Agent": self._user_agent,
-        }
 
 
 _NOT_VISIBLE = "Kie.ai does not know the task (yet)"
@@ -258,8 +304,28 @@ def _as_timeout(value: httpx.Timeout | float) -> httpx.Timeout:
     return value if isinstance(value, httpx.Timeout) else httpx.Timeout(value)
 
 
-def _describe(exc: httpx.HTTPError) -> str:
+def _describe(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def _status_unavailable(envelope: Envelope, *, action: str, path: str) -> ProviderUnavailable:
+    """Why a record query gave no answer about the task. Never a verdict on the task: no word
+    heuristics here, the core polls again until the video's deadline."""
+    code, status = envelope.code, envelope.http_status
+    said = f"Kie.ai could not {action} ({code}: {envelope.message or 'no message'})"
+    problem = account_problem(code, envelope.message)
+    if problem is not None:
+        return ProviderUnavailable(f"{said}: {problem}; polling goes on until the video's deadline")
+    if not envelope.is_json and status == 404:
+        return ProviderUnavailable(
+            f"Kie.ai has no endpoint {path} (HTTP 404): check the Kie.ai base URL"
+        )
+    if not envelope.is_json:
+        return ProviderUnavailable(
+            f"{said}: an HTTP {status} answer that is not Kie's JSON (a gateway or proxy page), "
+            "not the task's outcome; polling goes on"
+        )
+    return ProviderUnavailable(f"{said}: not an answer about the task; polling goes on")
 
 
 def _created_task_id(data: Any) -> str | None:

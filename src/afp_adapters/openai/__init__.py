@@ -19,6 +19,8 @@ Errors (`_errors.translate`); every message names the operation and the request 
 | `finish_reason == "length"`: re-asked once with twice    | `ProviderRejected`     |
 |   the token budget, cut off again                        |                        |
 | answer that fails the pydantic schema (invalid JSON...)  | `ProviderUnavailable`  |
+| 200 of the wrong shape (HTML page, not a completion...)  | `ProviderUnavailable`  |
+| moderation answer with no result (`results: []`)         | `ProviderUnavailable`  |
 
 Scripts: grounding is flagged, never hidden; duplicates are dropped and re-asked once; long
 scripts are trimmed by whole body sentences (policy in `_selection`, report in

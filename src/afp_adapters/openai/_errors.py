@@ -64,6 +64,21 @@ RECOVERABLE = (openai.OpenAIError, pydantic.ValidationError)
 """What `translate` is for: everything else is a bug and propagates as it is."""
 
 
+MALFORMED = (AttributeError, TypeError, KeyError, IndexError, ValueError, RecursionError)
+"""What reading a 200 of the wrong shape raises (an HTML page, `{"results": "x"}`, a missing
+list...), in the SDK's own post-processing or in ours: the answer, not our request, is broken."""
+
+
+def malformed(exc: BaseException, operation: str) -> ProviderUnavailable:
+    """`ProviderUnavailable` for an answer of the wrong shape, logged: asking again may work."""
+    log.warning("openai_answer_malformed", operation=operation, error=type(exc).__name__)
+    detail = str(exc)[:200]
+    return ProviderUnavailable(
+        f"OpenAI {operation}: the answer was not in the expected shape "
+        f"({type(exc).__name__}{': ' + detail if detail else ''}); retry"
+    )
+
+
 def failed(exc: Exception, operation: str) -> DomainError:
     """`translate`, logged with the request id for support."""
     error = translate(exc, operation)
@@ -72,4 +87,4 @@ def failed(exc: Exception, operation: str) -> DomainError:
     return error
 
 
-__all__ = ["RECOVERABLE", "failed", "is_out_of_quota", "translate"]
+__all__ = ["MALFORMED", "RECOVERABLE", "failed", "is_out_of_quota", "malformed", "translate"]

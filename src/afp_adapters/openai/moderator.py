@@ -9,7 +9,8 @@ import structlog
 from openai.types import Moderation, ModerationMultiModalInputParam
 from openai.types.moderation import Categories
 
-from afp_adapters.openai._errors import RECOVERABLE, failed
+from afp_adapters.openai._errors import MALFORMED, RECOVERABLE, failed, malformed
+from afp_core.domain.errors import ProviderUnavailable
 
 DEFAULT_MODERATION_MODEL = "omni-moderation-latest"
 _OPERATION = "moderation"
@@ -27,6 +28,9 @@ class OpenAIModerator:
     reaches the threshold given for it in `thresholds` (none by default: OpenAI's own
     decision). Names are OpenAI's category keys: "violence", "sexual/minors",
     "self-harm/intent"... Each flag blocks the script in the assessment (`moderation_flag`).
+
+    An answer without a result, or of the wrong shape (an HTML page, wrong types), is
+    `ProviderUnavailable`, never "no flags": only a real verdict clears content.
     """
 
     def __init__(
@@ -55,8 +59,18 @@ class OpenAIModerator:
             response = await self._client.moderations.create(model=self._model, input=parts)
         except RECOVERABLE as exc:
             raise failed(exc, _OPERATION) from exc
-        found = sorted({name for result in response.results for name in self._flagged(result)})
-        log.info("openai_call", operation=_OPERATION, request_id=response._request_id, flags=found)
+        except MALFORMED as exc:  # the SDK choking on a 200 of the wrong shape
+            raise malformed(exc, _OPERATION) from exc
+        try:
+            results = list(response.results)
+            found = sorted({name for result in results for name in self._flagged(result)})
+        except MALFORMED as exc:
+            raise malformed(exc, _OPERATION) from exc
+        if not results:  # no verdict is not a clean verdict
+            log.warning("openai_answer_malformed", operation=_OPERATION, error="no results")
+            raise ProviderUnavailable(f"OpenAI {_OPERATION}: moderation returned no result; retry")
+        request_id = getattr(response, "_request_id", None)
+        log.info("openai_call", operation=_OPERATION, request_id=request_id, flags=found)
         return found
 
     def _flagged(self, result: Moderation) -> set[str]:

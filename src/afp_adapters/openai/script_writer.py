@@ -10,7 +10,7 @@ import openai
 import structlog
 from openai.types.chat import ChatCompletionMessageParam, ParsedChatCompletion
 
-from afp_adapters.openai._errors import RECOVERABLE, failed
+from afp_adapters.openai._errors import MALFORMED, RECOVERABLE, failed, malformed
 from afp_adapters.openai._prompt import messages
 from afp_adapters.openai._schema import AdScripts, ScriptDraft
 from afp_adapters.openai._selection import ScriptBatch, Selection
@@ -30,7 +30,8 @@ class OpenAIScriptWriter:
     One call asks for `options.count` scripts; if duplicates leave fewer distinct scripts,
     one more call asks for the missing ones (see `_selection` for the grounding, duplicate and
     length policy). An answer cut off at `max_output_tokens` is asked again once with twice the
-    budget; cut off again, it is `ProviderRejected` (repeating it would not help).
+    budget; cut off again, it is `ProviderRejected` (repeating it would not help). A 200 of the
+    wrong shape (an HTML page, a body that is not a chat completion) is `ProviderUnavailable`.
     """
 
     def __init__(
@@ -87,8 +88,14 @@ class OpenAIScriptWriter:
             ) from exc
         except RECOVERABLE as exc:
             raise failed(exc, _OPERATION) from exc
-        log.info("openai_call", operation=_OPERATION, request_id=completion._request_id)
-        return _drafts(completion)
+        except MALFORMED as exc:  # the SDK choking on a 200 of the wrong shape (HTML, no list)
+            raise malformed(exc, _OPERATION) from exc
+        request_id = getattr(completion, "_request_id", None)
+        log.info("openai_call", operation=_OPERATION, request_id=request_id)
+        try:
+            return _drafts(completion)
+        except MALFORMED as exc:
+            raise malformed(exc, _OPERATION) from exc
 
     async def _parse(
         self, prompt: list[ChatCompletionMessageParam], budget: int
@@ -113,7 +120,10 @@ def _drafts(completion: ParsedChatCompletion[AdScripts]) -> Sequence[ScriptDraft
         raise ProviderRejected(f"OpenAI {_OPERATION}: the model refused: {message.refusal}")
     if message.parsed is None:
         raise ProviderRejected(f"OpenAI {_OPERATION}: the answer held no scripts")
-    return message.parsed.scripts
+    scripts = message.parsed.scripts
+    if not isinstance(scripts, list) or not all(isinstance(s, ScriptDraft) for s in scripts):
+        raise TypeError(f"the scripts are a {type(scripts).__name__}, not a list of drafts")
+    return scripts
 
 
 __all__ = ["DEFAULT_MODEL", "OpenAIScriptWriter"]

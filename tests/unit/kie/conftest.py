@@ -9,16 +9,14 @@ import httpx
 import pytest
 
 from afp_adapters.kie import KieVideoGenerator
-from tests.unit.kie._support import Kie, Replay
+from tests.unit.kie._support import Kie, Replay, Reply
 
 
 @pytest.fixture
 async def kie() -> AsyncIterator[Kie]:
     clients: list[httpx.AsyncClient] = []
 
-    def make(
-        *replies: httpx.Response | Exception, **options: Any
-    ) -> tuple[KieVideoGenerator, Replay]:
+    def make(*replies: Reply, **options: Any) -> tuple[KieVideoGenerator, Replay]:
         replay = Replay(*replies)
         client = httpx.AsyncClient(transport=httpx.MockTransport(replay))
         clients.append(client)

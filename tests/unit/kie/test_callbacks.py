@@ -135,8 +135,21 @@ def test_a_jobs_callback_keeps_the_jobs_family() -> None:
         (b"[1, 2]", "not a JSON object"),
         (b'{"code": 200, "data": {}}', "no task id"),
         (b'{"code": 200, "data": {"taskId": ""}}', "no task id"),
+        (b"[" * 100_000 + b"]" * 100_000, "not JSON"),  # RecursionError in the JSON parser
+        (b'{"data": ' * 50_000 + b"1" + b"}" * 50_000, "not JSON"),
+        (b"\xff\xfe", "not JSON"),
     ],
 )
 def test_bodies_that_are_not_kie_callbacks_are_invalid(body: bytes, words: str) -> None:
     with pytest.raises(ValidationFailed, match=words):
         parse_callback(body, {}, hmac_key=KEY)
+
+
+def test_a_success_callback_without_a_url_is_a_running_hint_not_a_failure() -> None:
+    body = json.dumps({"code": 200, "msg": "success", "data": {"taskId": "veo_task_1"}}).encode()
+    callback = parse_callback(body, {})
+    assert (callback.state, callback.failure, callback.result_url) == (
+        TaskState.RUNNING,
+        None,
+        None,
+    )

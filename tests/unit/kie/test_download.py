@@ -10,7 +10,7 @@ import pytest
 from afp_adapters.fakes import fake_mp4
 from afp_adapters.kie._download import looks_like_video
 from afp_core.domain.errors import DomainError, ProviderRejected, ProviderUnavailable
-from tests.unit.kie._support import Kie, envelope, ok
+from tests.unit.kie._support import Kie, Reply, broken_gzip, envelope, ok
 
 MP4 = fake_mp4("kie download")
 RESULT = "https://tempfile.aiquickdraw.com/p/v1.mp4"
@@ -126,3 +126,61 @@ def test_video_sniffing() -> None:
     assert looks_like_video(b"\x1a\x45\xdf\xa3" + b"\x00" * 20)
     assert not looks_like_video(b"<html>" + b" " * 20)
     assert not looks_like_video(b"")
+
+
+def redirect_to_itself() -> httpx.Response:
+    return httpx.Response(302, headers={"location": RESULT})
+
+
+@pytest.mark.parametrize(
+    ("replies", "words"),
+    [
+        ((broken_gzip,), "DecodingError"),
+        ((redirect_to_itself,) * 25, "TooManyRedirects"),
+        ((httpx.RemoteProtocolError("peer closed"),), "RemoteProtocolError"),
+    ],
+)
+async def test_httpx_failures_of_the_file_host_are_unavailable(
+    kie: Kie, replies: tuple[Reply, ...], words: str
+) -> None:
+    generator, _ = kie(*replies)
+    with pytest.raises(ProviderUnavailable, match=words) as raised:
+        await generator.download(RESULT)
+    assert type(raised.value) is ProviderUnavailable
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "https://xn--/v.mp4", "http://a\x00b/v.mp4"])
+async def test_a_malformed_result_url_is_rejected_not_raised_raw(kie: Kie, url: str) -> None:
+    generator, replay = kie()
+    with pytest.raises(ProviderRejected, match="not a valid URL"):
+        await generator.download(url)
+    assert replay.requests == []
+
+
+async def test_a_malformed_reminted_url_is_rejected(kie: Kie) -> None:
+    generator, replay = kie(httpx.Response(403), ok("https://xn--/fresh.mp4"))
+    with pytest.raises(ProviderRejected, match="not a valid URL"):
+        await generator.download(RESULT)
+    assert len(replay.requests) == 2
+
+
+@pytest.mark.parametrize(
+    ("remint", "words"),
+    [
+        (envelope(401, "Unauthorized"), "AFP_KIE_API_KEY"),
+        (envelope(402, "credits insufficient"), "out of credits"),
+        (envelope(433, "usage cap"), "usage cap"),
+        (httpx.Response(403, text="error code: 1010"), "Cloudflare"),
+        (httpx.Response(400, text="<html>Bad Request: policy</html>"), "not Kie's JSON"),
+        (envelope(500, "This field is required"), "500"),
+        (broken_gzip, "DecodingError"),
+    ],
+)
+async def test_remint_answers_that_may_pass_are_unavailable(
+    kie: Kie, remint: Reply, words: str
+) -> None:
+    # our key refused while re-issuing a link is not the video's failure: poll again later
+    generator, _ = kie(httpx.Response(403), remint)
+    with pytest.raises(ProviderUnavailable, match=words) as raised:
+        await generator.download(RESULT)
+    assert type(raised.value) is ProviderUnavailable

@@ -3,13 +3,16 @@ from __future__ import annotations
 import asyncio
 import base64
 import socket
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from PIL import ImageChops, ImageStat
 
 from afp_adapters.local_video import LocalVideoGenerator, OfflineImageSource, frame_size
-from afp_core.domain.errors import ProviderRejected
-from afp_core.domain.video import VideoSpec
+from afp_adapters.local_video.generator import Renderer
+from afp_core.domain.errors import ProviderRejected, ProviderUnavailable
+from afp_core.domain.video import FailureKind, VideoSpec
 from afp_core.ports.generation import TaskState, VideoGenerator, VideoRequest
 from tests.unit.local_video._video import jpeg, probe
 
@@ -163,3 +166,101 @@ async def test_the_offline_image_source_never_goes_online(no_network: None, tmp_
     assert await source.fetch("data:text/plain,hi%20there") == b"hi there"
     assert await source.fetch("data:image/png;base64,@@@") is None
     assert await OfflineImageSource(max_bytes=3).fetch((tmp_path / "a.png").as_uri()) is None
+
+
+# ---------------------------------------------------------------- bounded memory
+
+
+def counting_renderer() -> tuple[list[str], Renderer]:
+    """A fast renderer whose bytes depend only on its inputs; it logs each render's title."""
+    made: list[str] = []
+
+    def render(images: Sequence[object], captions: Sequence[str], **options: object) -> bytes:
+        made.append(str(options["title"]))
+        return f"mp4|{'|'.join(captions)}|{options['width']}x{options['height']}".encode()
+
+    return made, render
+
+
+def titled(title: str) -> VideoSpec:
+    return VideoSpec("local", f"uses {title}, on camera", 2, "9:16", script_text=title)
+
+
+async def test_with_a_storage_dir_renders_are_kept_on_disk_only(tmp_path: Path) -> None:
+    made, render = counting_renderer()
+    videos = LocalVideoGenerator(tmp_path, renderer=render)
+
+    task_id = await videos.submit(VideoRequest("vid_1", titled("A")))
+
+    assert videos._results == {}  # nothing held in memory
+    on_disk = (tmp_path / f"{task_id}.mp4").read_bytes()
+    assert await videos.download(f"local://{task_id}.mp4") == on_disk
+    assert videos._results == {}
+    (tmp_path / f"{task_id}.mp4").unlink()  # gone from disk: made again from its inputs
+    assert (await videos.status(task_id)).state is TaskState.SUCCEEDED
+    assert await videos.download(f"local://{task_id}.mp4") == on_disk
+    assert made == ["A", "A"]
+
+
+async def test_without_a_storage_dir_only_the_last_renders_stay_in_memory() -> None:
+    made, render = counting_renderer()
+    videos = LocalVideoGenerator(renderer=render, max_kept_renders=2)
+    ids = [await videos.submit(VideoRequest(f"vid_{n}", titled(n))) for n in "ABC"]
+    first = await videos.download(f"local://{ids[2]}.mp4")
+
+    assert list(videos._results) == ids[1:]
+    # the evicted one is still SUCCEEDED and is rendered again, identically, on download
+    status = await videos.status(ids[0])
+    assert status.state is TaskState.SUCCEEDED and status.result_url is not None
+    again = await videos.download(status.result_url)
+    assert again == b"mp4|A|1080x1920" and first == b"mp4|C|1080x1920"
+    assert made == ["A", "B", "C", "A"]
+    assert len(videos._results) == 2
+
+
+async def test_a_render_past_the_remembered_ones_fails_clearly() -> None:
+    _, render = counting_renderer()
+    videos = LocalVideoGenerator(renderer=render, max_kept_renders=1, max_remembered_tasks=1)
+    old = await videos.submit(VideoRequest("vid_1", titled("A")))
+    await videos.submit(VideoRequest("vid_2", titled("B")))
+
+    status = await videos.status(old)
+
+    assert (status.state, status.failure) == (TaskState.FAILED, FailureKind.TERMINAL)
+    assert "no longer held" in status.message and "storage_dir" in status.message
+    with pytest.raises(ProviderRejected, match="no longer held"):
+        await videos.download(f"local://{old}.mp4")
+    assert await videos.submit(VideoRequest("vid_1", titled("A"))) == old  # asked again: made
+    assert (await videos.status(old)).state is TaskState.SUCCEEDED
+
+
+async def test_the_real_renderer_makes_an_evicted_video_again_with_the_same_frames() -> None:
+    videos = LocalVideoGenerator(width=180, height=320, fps=12, max_kept_renders=1)
+    first = await videos.submit(VideoRequest("vid_1", spec()))
+    original = probe(await videos.download(f"local://{first}.mp4"))
+    await videos.submit(VideoRequest("vid_2", spec(aspect_ratio="16:9")))
+
+    again = probe(await videos.download(f"local://{first}.mp4"))
+
+    assert videos.renders == 3
+    assert (again.codec, again.width, again.height) == (original.codec, 180, 320)
+    assert len(again.frames) == len(original.frames)
+    for before, after in zip(original.frames, again.frames, strict=True):
+        # the same picture; x264's threads may round a few pixels differently
+        difference = ImageStat.Stat(ImageChops.difference(before, after)).mean
+        assert max(difference) < 2.0
+
+
+async def test_a_storage_dir_that_cannot_be_written_is_unavailable(tmp_path: Path) -> None:
+    _, render = counting_renderer()
+    blocked = tmp_path / "file-not-dir"
+    blocked.write_text("in the way")
+    videos = LocalVideoGenerator(blocked, renderer=render)
+
+    with pytest.raises(ProviderUnavailable, match="could not store"):
+        await videos.submit(VideoRequest("vid_1", titled("A")))
+
+
+def test_the_memory_bounds_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="at least 1"):
+        LocalVideoGenerator(max_kept_renders=0)

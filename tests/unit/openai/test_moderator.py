@@ -78,3 +78,33 @@ async def test_the_text_only_illicit_categories_may_be_null() -> None:
     body["results"][0]["categories"] |= {"illicit": None, "illicit/violent": None}
     recorder = Recorder([httpx_like.Response(200, json=body)])
     assert await OpenAIModerator(mock_client(recorder)).flags("text", IMAGES) == []
+
+
+@pytest.mark.parametrize(
+    ("reply", "words"),
+    [
+        ({"id": "modr-1", "model": "omni-moderation-latest", "results": []}, "no result"),
+        ({"id": "modr-1", "model": "omni-moderation-latest"}, "expected shape"),
+        ({"id": "modr-1", "model": "omni-moderation-latest", "results": "x"}, "expected shape"),
+        ({"id": "modr-1", "model": "m", "results": [{"flagged": False}]}, "expected shape"),
+        ({"results": [{"categories": None, "category_scores": None}]}, "expected shape"),
+    ],
+)
+async def test_an_answer_without_a_verdict_is_unavailable_never_clean(
+    reply: dict[str, object], words: str
+) -> None:
+    from afp_core.domain.errors import ProviderUnavailable
+
+    recorder = Recorder([httpx_like.Response(200, json=reply)])
+    with pytest.raises(ProviderUnavailable, match=words):
+        await OpenAIModerator(mock_client(recorder)).flags("a water bottle", IMAGES)
+
+
+async def test_an_html_page_with_status_200_is_unavailable() -> None:
+    from afp_core.domain.errors import ProviderUnavailable
+
+    page = httpx_like.Response(
+        200, text="<html>captive portal</html>", headers={"content-type": "text/html"}
+    )
+    with pytest.raises(ProviderUnavailable, match="expected shape"):
+        await OpenAIModerator(mock_client(Recorder([page]))).flags("a water bottle", IMAGES)

@@ -268,3 +268,24 @@ def test_the_report_is_a_plain_value() -> None:
     report = WriteReport(requested=2, returned=2)
     assert attrs.asdict(report)["shortfall"] == ""
     assert (report.duplicates_dropped, report.reasked) == (0, False)
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        {"text": "<html>captive portal</html>", "headers": {"content-type": "text/html"}},
+        {"json": {"foo": 1}},
+        {"json": {"id": "c1", "object": "chat.completion", "choices": "x"}},
+        {"json": {"id": "c1", "object": "chat.completion", "choices": [{"index": 0}]}},
+        {"json": ["not", "an", "object"]},
+    ],
+)
+async def test_a_200_of_the_wrong_shape_is_unavailable_with_a_clear_message(
+    reply: dict[str, object],
+) -> None:
+    from tests.unit.openai.support import httpx_like
+
+    recorder = Recorder([httpx_like.Response(200, **reply)])  # type: ignore[arg-type]
+    with pytest.raises(ProviderUnavailable, match="not in the expected shape") as raised:
+        await writer(recorder, reask_for_missing=False).write(bottle(), FIFTEEN)
+    assert type(raised.value) is ProviderUnavailable
