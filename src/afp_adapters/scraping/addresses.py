@@ -54,6 +54,7 @@ _BLOCKED_NETWORKS: tuple[tuple[_V4 | _V6, str], ...] = (
     (_V6("100::/64"), "the discard range"),
     (_V6("2001::/32"), "Teredo (it reaches IPv4 hosts)"),
     (_V6("2001:db8::/32"), "a documentation network"),
+    (_V6("3fff::/20"), "a documentation network"),
     (_V6("2002::/16"), "6to4 (it reaches IPv4 hosts)"),
     (_V6("fc00::/7"), "a private (unique local) network"),
     (_V6("fe80::/10"), "link-local"),
@@ -68,6 +69,8 @@ _BLOCKED_SUFFIXES = (".localhost", ".internal", ".local", ".localdomain", ".home
 _HOST_CHARS = re.compile(r"^[a-z0-9._-]+$")
 _NUMERIC_LABEL = re.compile(r"^(?:0x[0-9a-f]*|[0-9]+)$")
 _FORBIDDEN_IN_URL = re.compile(r"[\s\\\x00-\x1f\x7f]")
+_MAX_NAME = 253  # RFC 1035: a name of at most 253 characters, labels of at most 63
+_MAX_LABEL = 63
 _URL_SAFE = "!#$%&'()*+,/:;=?@[]~"  # reserved and unreserved: only other bytes get %-encoded
 
 
@@ -148,6 +151,13 @@ def parse_url(url: str, *, allowed_ports: frozenset[int] = DEFAULT_PORTS) -> Tar
     if not isinstance(url, str) or not url.strip():
         raise BlockedUrl("refused to fetch: empty URL")
     url = url.strip()
+    try:
+        url.encode("utf-8")
+    except UnicodeEncodeError:
+        raise BlockedUrl(
+            "refused to fetch: the URL contains characters that are not valid Unicode "
+            "(lone surrogates)"
+        ) from None
     if _FORBIDDEN_IN_URL.search(url):
         raise BlockedUrl("refused to fetch: the URL contains spaces, backslashes or control bytes")
     try:
@@ -198,6 +208,12 @@ def _host(parts: SplitResult) -> tuple[str, IPAddress | None]:
     if not _HOST_CHARS.match(host) or ".." in host or host.startswith("."):
         raise BlockedUrl(f"refused to fetch: {raw!r} is not a valid host name")
     labels = host.split(".")
+    if len(host) > _MAX_NAME or any(len(label) > _MAX_LABEL for label in labels):
+        shown = host if len(host) <= 80 else host[:80] + "..."
+        raise BlockedUrl(
+            f"refused to fetch: {shown!r} is not a valid host name (a DNS name has at "
+            f"most {_MAX_NAME} characters, {_MAX_LABEL} between dots)"
+        )
     if _NUMERIC_LABEL.match(labels[-1]):
         return _ipv4_literal(host, labels)
     if host in _BLOCKED_NAMES or host.endswith(_BLOCKED_SUFFIXES):

@@ -5,7 +5,11 @@ address, then connect to a vetted address with the original `Host` header and TL
 later DNS answer is never used. Redirects are followed by hand (at most five, each re-vetted);
 the body is streamed under a size cap and the whole fetch under a deadline; the content type is
 checked; 5xx, 429, timeouts and dropped connections are retried a few times with jittered
-backoff.
+backoff (a certificate that does not verify is not retried).
+
+The body is decompressed here, not by httpx: only identity, one gzip or one deflate layer is
+accepted, and inflating stops as soon as the size cap is passed, so a small compressed bomb
+never turns into a large allocation.
 """
 
 from __future__ import annotations
@@ -13,18 +17,19 @@ from __future__ import annotations
 import asyncio
 import codecs
 import ipaddress
-import json
 import re
 import socket
-from collections.abc import Awaitable, Callable, Mapping
+import ssl
+import zlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, Literal, Protocol
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import attrs
 import httpx
 from tenacity import (
     AsyncRetrying,
-    retry_if_exception_type,
+    retry_if_exception,
     stop_after_attempt,
     wait_random_exponential,
 )
@@ -36,7 +41,14 @@ from afp_adapters.scraping.addresses import (
     check_addresses,
     parse_url,
 )
-from afp_core.domain.errors import BlockedUrl, ProviderUnavailable, ValidationFailed
+from afp_adapters.scraping.decoding import decode_text, loads, text_codec
+from afp_core.domain.errors import (
+    BlockedUrl,
+    DomainError,
+    ProviderUnavailable,
+    ScrapeBlocked,
+    ValidationFailed,
+)
 
 Expect = Literal["html", "json"]
 
@@ -58,6 +70,12 @@ BROWSER_HEADERS: Mapping[str, str] = {
     "Upgrade-Insecure-Requests": "1",
 }
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_SCHEMES = frozenset({"http", "https"})
+_INFLATED = frozenset({"gzip", "x-gzip", "deflate"})
+# httpx parses a redirect's Location itself, even when not following it, and raises its own
+# errors on junk (`javascript:`, `http://[::1`): a response hook parks the header here, where
+# only `_walk` reads it, through `parse_url`
+_PARKED_LOCATION = "x-afp-location"
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?\s*([A-Za-z0-9_:.-]+)""", re.I)
 _NO_SUCH_NAME = frozenset(
     code
@@ -99,6 +117,9 @@ class FetchPolicy:
     backoff: float = 0.5
     backoff_max: float = 4.0
     allowed_ports: frozenset[int] = DEFAULT_PORTS
+    # one budget for a whole `HttpProductScraper.scrape()` (page, Shopify endpoints, short
+    # link), below the composition root's own bound (providers.SCRAPE_TIMEOUT_S)
+    scrape_deadline: float = 90.0
 
 
 @attrs.frozen
@@ -122,9 +143,10 @@ class FetchedPage:
 
     def json(self) -> Any:
         try:
-            return json.loads(self.text)
-        except json.JSONDecodeError as exc:
-            raise ValidationFailed(f"{self.url} did not answer valid JSON ({exc.msg})") from None
+            return loads(self.text)
+        except ValueError as exc:  # bad JSON, too deep, a number too long to convert
+            reason = getattr(exc, "msg", None) or str(exc)
+            raise ValidationFailed(f"{self.url} did not answer valid JSON ({reason})") from None
 
 
 class _RetryableStatus(Exception):  # an internal signal that never leaves this module
@@ -160,6 +182,7 @@ class SafeFetcher:
             # no pooled connections: a connection verified for one name is never reused for
             # another name served from the same address
             limits=httpx.Limits(max_keepalive_connections=0),
+            event_hooks={"response": [_park_location]},
         )
 
     @property
@@ -181,15 +204,15 @@ class SafeFetcher:
         expected content type; other statuses come back as they are (5xx and 429 after the
         retries) with their body when it is HTML/JSON, for the caller to classify. Raises
         `BlockedUrl` (refused by the rules), `ProviderUnavailable` (no answer in time),
-        `ValidationFailed` (the host does not exist)."""
+        `ValidationFailed` (the host does not exist), `ScrapeBlocked` (the shop's TLS
+        certificate does not verify)."""
         target = parse_url(url, allowed_ports=self._policy.allowed_ports)
-        try:
-            async with asyncio.timeout(self._policy.deadline):
-                return await self._with_retries(target, expect, headers or {}, allow_hop)
-        except TimeoutError:
-            raise ProviderUnavailable(
-                f"{target.host} did not answer within {self._policy.deadline:g} s"
-            ) from None
+        wanted = headers or {}
+
+        async def once() -> FetchedPage:
+            return await self._fetch_once(target, expect, wanted, allow_hop)
+
+        return await self._bounded(target, once)
 
     async def locate(
         self,
@@ -200,49 +223,58 @@ class SafeFetcher:
         headers: Mapping[str, str] | None = None,
     ) -> str:
         """Follow `url`'s redirects (vetted like `fetch`) until a URL for which `stop_at` is
-        true, which is returned without being requested; or the first non-redirect URL."""
+        true, which is returned without being requested; or the first non-redirect URL. A
+        final answer of 5xx or 429 is retried like `fetch`, then raises `ProviderUnavailable`;
+        404/410 raise `ValidationFailed`; 401/403/451 raise `ScrapeBlocked`."""
         target = parse_url(url, allowed_ports=self._policy.allowed_ports)
+        wanted = headers or {}
+
+        async def once() -> FetchedPage:
+            final, response = await self._walk(target, "html", wanted, allow_hop, stop_at)
+            if response is None:
+                return FetchedPage(final.url, 0, "", None, b"")  # stopped before asking
+            await response.aclose()
+            answer = FetchedPage(final.url, response.status_code, "", None, b"")
+            if answer.status >= 500 or answer.status == 429:
+                raise _RetryableStatus(answer)
+            return answer
+
+        found = await self._bounded(target, once)
+        _raise_for_located_status(found)
+        return found.url
+
+    async def _bounded(
+        self, target: Target, once: Callable[[], Awaitable[FetchedPage]]
+    ) -> FetchedPage:
+        """`once`, retried, every attempt within the one deadline."""
         try:
             async with asyncio.timeout(self._policy.deadline):
-                final, response = await self._walk(
-                    target, "html", headers or {}, allow_hop, stop_at
-                )
-                if response is not None:
-                    await response.aclose()
-                return final.url
+                return await self._with_retries(target, once)
         except TimeoutError:
             raise ProviderUnavailable(
                 f"{target.host} did not answer within {self._policy.deadline:g} s"
             ) from None
-        except _RETRYABLE as exc:
-            raise ProviderUnavailable(f"{target.host} did not answer: {_describe(exc)}") from None
 
     async def _with_retries(
-        self,
-        target: Target,
-        expect: Expect,
-        headers: Mapping[str, str],
-        allow_hop: Callable[[str], bool] | None,
+        self, target: Target, once: Callable[[], Awaitable[FetchedPage]]
     ) -> FetchedPage:
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._policy.attempts),
             wait=wait_random_exponential(
                 multiplier=self._policy.backoff, max=self._policy.backoff_max
             ),
-            retry=retry_if_exception_type((*_RETRYABLE, _RetryableStatus)),
+            retry=retry_if_exception(_worth_retrying),
             sleep=self._sleep,
             reraise=True,
         )
         try:
             async for attempt in retrying:
                 with attempt:
-                    return await self._fetch_once(target, expect, headers, allow_hop)
+                    return await once()
         except _RetryableStatus as exc:
             return exc.page
-        except _RETRYABLE as exc:
-            raise ProviderUnavailable(f"{target.host} did not answer: {_describe(exc)}") from None
         except httpx.HTTPError as exc:
-            raise ProviderUnavailable(f"fetching {target.host} failed: {_describe(exc)}") from None
+            raise _transport_failure(target, exc) from None
         raise AssertionError("unreachable: tenacity either returns or raises")  # pragma: no cover
 
     async def _fetch_once(
@@ -287,13 +319,11 @@ class SafeFetcher:
             if stop_at is not None and stop_at(target.url):
                 return target, None
             response = await self._send(target, expect, headers)
-            location = response.headers.get("location")
+            location = response.headers.get(_PARKED_LOCATION)
             if response.status_code not in _REDIRECTS or not location:
                 return target, response
             await response.aclose()
-            following = parse_url(
-                urljoin(target.url, location.strip()), allowed_ports=self._policy.allowed_ports
-            )
+            following = self._redirect_target(target, location)
             if allow_hop is not None and not allow_hop(following.host):
                 raise BlockedUrl(
                     f"refused to fetch: {target.host} redirects to {following.host}, "
@@ -302,16 +332,34 @@ class SafeFetcher:
             target = following
         raise BlockedUrl(f"refused to fetch: more than {self._policy.max_redirects} redirects")
 
+    def _redirect_target(self, target: Target, location: str) -> Target:
+        """The vetted URL a `Location` header points to, relative to `target`."""
+        shown = location.strip()[:200]
+        try:
+            joined = urljoin(target.url, location.strip())
+            parts = urlsplit(joined)
+        except ValueError:
+            parts = None
+        if parts is None or parts.scheme.lower() not in _SCHEMES or not parts.netloc:
+            raise BlockedUrl(
+                f"refused to fetch: the redirect target {shown!r} is not a valid http(s) URL "
+                "(only http(s) URLs with a host can be fetched)"
+            )
+        return parse_url(joined, allowed_ports=self._policy.allowed_ports)
+
     async def _send(
         self, target: Target, expect: Expect, headers: Mapping[str, str]
     ) -> httpx.Response:
         ip = (await self._vetted_addresses(target))[0]
-        pinned = httpx.URL(
-            scheme=target.scheme,
-            host=str(ip),
-            port=None if target.default_port else target.port,
-            raw_path=target.request_target.encode("ascii", errors="strict"),
-        )
+        try:
+            pinned = httpx.URL(
+                scheme=target.scheme,
+                host=str(ip),
+                port=None if target.default_port else target.port,
+                raw_path=target.request_target.encode("ascii", errors="strict"),
+            )
+        except (httpx.InvalidURL, UnicodeError):
+            raise BlockedUrl(f"refused to fetch: {target.url!r} is not a valid URL") from None
         merged = {**BROWSER_HEADERS, "Accept": _ACCEPT[expect], **headers}
         merged["Host"] = target.authority
         extensions: dict[str, Any] = {}
@@ -320,6 +368,8 @@ class SafeFetcher:
         request = self._client.build_request("GET", pinned, headers=merged, extensions=extensions)
         try:
             return await self._client.send(request, stream=True, follow_redirects=False)
+        except httpx.InvalidURL:  # not an HTTPError; nothing we build should get here
+            raise BlockedUrl(f"refused to fetch: {target.url!r} is not a valid URL") from None
         finally:
             self._client.cookies.clear()  # never carry cookies from one host to another
 
@@ -335,6 +385,12 @@ class SafeFetcher:
             if exc.errno in _NO_SUCH_NAME:
                 raise ValidationFailed(f"the host {target.host!r} does not exist") from None
             raise ProviderUnavailable(f"resolving {target.host} failed: {exc}") from None
+        except UnicodeError:  # the resolver's IDNA step: a label over 63 characters...
+            raise BlockedUrl(
+                f"refused to fetch: {target.host!r} is not a valid host name"
+            ) from None
+        except (OSError, ValueError) as exc:
+            raise ProviderUnavailable(f"resolving {target.host} failed: {_describe(exc)}") from None
         return check_addresses(found, host=target.host)
 
     async def _read(
@@ -353,46 +409,174 @@ class SafeFetcher:
                     f"refused to fetch: {target.host} answered {shown}, "
                     f"not {' or '.join(sorted(_MEDIA_TYPES[expect]))}"
                 )
-            body = await self._capped_body(response) if wanted else b""
+            body = await self._capped_body(target, response) if wanted else b""
         finally:
             await response.aclose()
         return FetchedPage(target.url, response.status_code, media_type, charset, body, redirects)
 
-    async def _capped_body(self, response: httpx.Response) -> bytes:
+    async def _capped_body(self, target: Target, response: httpx.Response) -> bytes:
+        """The body, decompressed here (never by httpx), refused as soon as it passes the cap."""
         cap = self._policy.max_bytes
         too_big = BlockedUrl(f"refused to fetch: the page is larger than {_size(cap)}")
+        coding = _content_coding(target, response)
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > cap:
             raise too_big
         body = bytearray()
-        async for chunk in response.aiter_bytes():  # decoded bytes: the cap holds after gzip
-            body += chunk
+        inflater = _Inflater(target, coding) if coding else None
+        async for chunk in _raw_chunks(response):  # raw bytes: the cap holds after inflating
+            if inflater is None:
+                body += chunk
+            else:
+                inflater.feed(chunk, body, cap)
+            if len(body) > cap:
+                raise too_big
+        if inflater is not None:
+            inflater.finish(body, cap)
             if len(body) > cap:
                 raise too_big
         return bytes(body)
 
 
+class _Inflater:
+    """One gzip or deflate layer (zlib-wrapped or raw, as servers send both), inflated into a
+    buffer that is never let grow more than one byte past the cap."""
+
+    def __init__(self, target: Target, coding: str) -> None:
+        self._target = target
+        self._coding = coding
+        self._head = b""  # the first bytes of a deflate body, until its format is known
+        self._zlib: Any = zlib.decompressobj(wbits=47) if coding != "deflate" else None
+
+    def feed(self, data: bytes, out: bytearray, cap: int) -> None:
+        if self._zlib is None:
+            self._head += data
+            if len(self._head) < 2:
+                return
+            data, self._head = self._head, b""
+            wrapped = (data[0] & 0x0F) == 8 and (data[0] << 8 | data[1]) % 31 == 0
+            self._zlib = zlib.decompressobj(wbits=15 if wrapped else -15)
+        try:
+            while data and not self._zlib.eof and len(out) <= cap:
+                piece = self._zlib.decompress(data, cap + 1 - len(out))
+                out += piece
+                rest = self._zlib.unconsumed_tail
+                if not piece and len(rest) == len(data):
+                    break  # no progress: never spin
+                data = rest
+        except zlib.error:
+            raise self._corrupt() from None
+
+    def finish(self, out: bytearray, cap: int) -> None:
+        if self._zlib is None:  # a deflate body of fewer than two bytes
+            if not self._head:
+                return
+            self._zlib = zlib.decompressobj(wbits=-15)
+            data, self._head = self._head, b""
+            self.feed(data, out, cap)
+        try:
+            while not self._zlib.eof and len(out) <= cap:
+                piece = self._zlib.decompress(b"", cap + 1 - len(out))
+                if not piece:
+                    break
+                out += piece
+        except zlib.error:
+            raise self._corrupt() from None
+        # a truncated stream is tolerated, like browsers do; what it held is kept
+
+    def _corrupt(self) -> ProviderUnavailable:
+        return ProviderUnavailable(
+            f"{self._target.host} sent a corrupt {self._coding}-compressed body"
+        )
+
+
+def _content_coding(target: Target, response: httpx.Response) -> str | None:
+    """The body's single compression layer (None for identity); anything else is refused."""
+    listed = ",".join(response.headers.get_list("content-encoding"))
+    codings = [c.strip().lower() for c in listed.split(",")]
+    codings = [c for c in codings if c and c != "identity"]
+    if not codings:
+        return None
+    if len(codings) == 1 and codings[0] in _INFLATED:
+        return codings[0]
+    raise BlockedUrl(
+        f"refused to fetch: {target.host} sent the page with Content-Encoding "
+        f"{listed.strip()[:100]!r}; only identity, one gzip or one deflate is accepted"
+    )
+
+
+def _raw_chunks(response: httpx.Response) -> AsyncIterator[bytes]:
+    """The body as sent on the wire, never decoded by httpx. A response built from bytes in
+    memory (`httpx.Response(content=...)`, as mock transports do) counts as already streamed:
+    its in-memory stream holds the same raw bytes and can be iterated again."""
+    stream = response.stream
+    if response.is_stream_consumed and isinstance(stream, httpx.AsyncByteStream):
+        return aiter(stream)
+    return response.aiter_raw()
+
+
+async def _park_location(response: httpx.Response) -> None:
+    if "location" in response.headers:
+        response.headers[_PARKED_LOCATION] = response.headers["location"]
+        del response.headers["location"]
+
+
+def _worth_retrying(exc: BaseException) -> bool:
+    if isinstance(exc, _RetryableStatus):
+        return True
+    return isinstance(exc, _RETRYABLE) and not _certificate_failed(exc)
+
+
+def _certificate_failed(exc: BaseException) -> bool:
+    """Whether `exc` (or what caused it) is a TLS certificate that did not verify."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, ssl.SSLCertVerificationError):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return "CERTIFICATE_VERIFY_FAILED" in str(exc)
+
+
+def _transport_failure(target: Target, exc: httpx.HTTPError) -> DomainError:
+    if _certificate_failed(exc):
+        return ScrapeBlocked(
+            f"the shop's TLS certificate did not verify for {target.host} ({_describe(exc)[:200]})",
+            next_steps="check that the URL is the shop's own address, or send the product's "
+            "title, bullets and image URLs by hand",
+        )
+    if isinstance(exc, _RETRYABLE):
+        return ProviderUnavailable(f"{target.host} did not answer: {_describe(exc)}")
+    return ProviderUnavailable(f"fetching {target.host} failed: {_describe(exc)}")
+
+
+def _raise_for_located_status(found: FetchedPage) -> None:
+    """How a redirect walk that ended on an answer (not a stop) ended badly."""
+    status = found.status
+    if status >= 500 or status == 429:
+        raise ProviderUnavailable(f"the shop answered HTTP {status} for {found.url}")
+    if status in (404, 410):
+        raise ValidationFailed(f"no product at this URL: {found.url} (HTTP {status})")
+    if status in (401, 403, 451):
+        raise ScrapeBlocked(f"the shop refused access to {found.url} (HTTP {status})")
+
+
 def decode_body(body: bytes, charset: str | None) -> str:
-    """Decode with the header's charset, else a `<meta>` charset, else a BOM, else UTF-8."""
+    """Decode with the header's charset, else a `<meta>` charset, else a BOM, else UTF-8.
+    Only text codecs are used; a charset that fails falls back to UTF-8. Never raises."""
     for candidate in (charset, _meta_charset(body)):
-        if candidate and _known_codec(candidate):
-            return body.decode(candidate, errors="replace")
+        codec = text_codec(candidate)
+        if codec is not None:
+            return decode_text(body, codec)
     if body.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return body.decode("utf-16", errors="replace")
-    return body.decode("utf-8-sig", errors="replace")
+        return decode_text(body, "utf-16")
+    return decode_text(body, "utf-8-sig")
 
 
 def _meta_charset(body: bytes) -> str | None:
     found = _META_CHARSET.search(body[:4096])
     return found.group(1).decode("ascii") if found else None
-
-
-def _known_codec(name: str) -> bool:
-    try:
-        codecs.lookup(name)
-    except LookupError:
-        return False
-    return True
 
 
 def _content_type(value: str) -> tuple[str, str | None]:

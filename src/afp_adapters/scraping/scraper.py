@@ -6,11 +6,13 @@ Shopify: for a `/products/<handle>` page of a Shopify store, `/products/<handle>
 `.json`) is asked for too and wins field by field over the HTML, whose facts fill the gaps.
 Outcomes map to the port's errors: refused URL → `BlockedUrl`; captcha, WAF or error page →
 `ScrapeBlocked`; no answer, 5xx or 429 after retries → `ProviderUnavailable`; 404/410 →
-`ValidationFailed`.
+`ValidationFailed`. A whole scrape (every fetch of it) has one time budget,
+`FetchPolicy.scrape_deadline`; each fetch also keeps its own, shorter deadline.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -18,7 +20,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import attrs
 
-from afp_adapters.scraping.addresses import parse_url
+from afp_adapters.scraping.addresses import Target, parse_url
 from afp_adapters.scraping.extract import (
     PageKind,
     asin_from_url,
@@ -104,7 +106,19 @@ class HttpProductScraper:
         await self._fetcher.aclose()
 
     async def scrape(self, url: str) -> ProductFacts:
-        target = parse_url(url, allowed_ports=self._fetcher.policy.allowed_ports)
+        """Facts of the product at `url`. Raises only `BlockedUrl`, `ScrapeBlocked`,
+        `ProviderUnavailable` or `ValidationFailed`."""
+        policy = self._fetcher.policy
+        target = parse_url(url, allowed_ports=policy.allowed_ports)
+        try:
+            async with asyncio.timeout(policy.scrape_deadline):
+                return await self._scrape(target)
+        except TimeoutError:
+            raise ProviderUnavailable(
+                f"scraping {target.host} took longer than {policy.scrape_deadline:g} s"
+            ) from None
+
+    async def _scrape(self, target: Target) -> ProductFacts:
         if is_amazon_short_link(target.host):
             return await self._amazon(await self._follow_short_link(target.url))
         if is_amazon_host(target.host):

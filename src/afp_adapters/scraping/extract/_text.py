@@ -7,6 +7,8 @@ import re
 
 from selectolax.lexbor import LexborNode
 
+from afp_adapters.scraping.decoding import decode_text
+
 _SPACES = re.compile(r"\s+")
 _INVISIBLE = str.maketrans("", "", "\u200e\u200f\u200b\ufeff")
 _CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([A-Za-z0-9_-]+)""", re.I)
@@ -28,15 +30,12 @@ def unescape(text: str | None) -> str:
 
 
 def decode(page: str | bytes) -> str:
-    """Decode a page body with its declared charset (UTF-8 when none is declared)."""
+    """Decode a page body with its declared charset (UTF-8 when none is declared, or when it
+    names no usable text codec). Never raises."""
     if isinstance(page, str):
         return page
     found = _CHARSET.search(page[:4096])
-    encoding = found.group(1).decode("ascii") if found else "utf-8"
-    try:
-        return page.decode(encoding, errors="replace")
-    except LookupError:
-        return page.decode("utf-8", errors="replace")
+    return decode_text(page, found.group(1).decode("ascii") if found else None)
 
 
 def is_hidden(node: LexborNode) -> bool:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html as _html
-import json
 import re
 from collections.abc import Iterator
 from decimal import Decimal
@@ -11,6 +10,7 @@ from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from afp_adapters.scraping import decoding
 from afp_adapters.scraping.extract._text import clean, is_hidden, unescape, visible_text
 from afp_adapters.scraping.extract.hosts import Marketplace, asin_from_url, marketplace_for
 from afp_adapters.scraping.extract.prices import (
@@ -176,7 +176,7 @@ def _twister_json(tree: LexborHTMLParser) -> tuple[Decimal, str | None] | None:
     if node is None:
         return None
     try:
-        data: Any = json.loads(node.text())
+        data: Any = decoding.loads(node.text())
     except ValueError:
         return None
     groups = data.get("desktop_buybox_group_1") if isinstance(data, dict) else data
@@ -207,8 +207,8 @@ def color_images(body: str) -> list[dict[str, Any]]:
     if bracket < 0:
         return []
     try:
-        items, _ = json.JSONDecoder().raw_decode(body, bracket)
-    except ValueError:
+        items, _ = decoding.raw_decode(body, bracket)
+    except ValueError:  # bad JSON, nested too deeply, a number too long to convert
         return []
     return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
 
@@ -226,18 +226,33 @@ def _fallback_images(tree: LexborHTMLParser) -> tuple[str, ...]:
         old = node.attributes.get("data-old-hires")
         if old:
             return (old,)
-        dynamic = node.attributes.get("data-a-dynamic-image")
-        if dynamic:
-            try:
-                sizes: dict[str, list[int]] = json.loads(_html.unescape(dynamic))
-            except ValueError:
-                sizes = {}
-            if sizes:
-                return (max(sizes, key=lambda u: sizes[u][0] * sizes[u][1]),)
+        largest = _largest_dynamic_image(node.attributes.get("data-a-dynamic-image"))
+        if largest:
+            return (largest,)
         src = node.attributes.get("src")
         if src and not src.startswith("data:"):
             return (src,)
     return ()
+
+
+def _largest_dynamic_image(attribute: str | None) -> str | None:
+    """The largest image of `data-a-dynamic-image` (`{"<url>": [width, height], ...}`); None
+    when the attribute is missing or not of that shape."""
+    if not attribute:
+        return None
+    try:
+        sizes: Any = decoding.loads(_html.unescape(attribute))
+    except ValueError:
+        return None
+    if not isinstance(sizes, dict):
+        return None
+    areas: dict[str, int] = {}
+    for url, size in sizes.items():
+        if not (isinstance(url, str) and url.strip() and isinstance(size, list)):
+            continue
+        if len(size) == 2 and all(isinstance(n, int) and not isinstance(n, bool) for n in size):
+            areas[url.strip()] = size[0] * size[1]
+    return max(areas, key=lambda u: areas[u]) if areas else None
 
 
 # ---------------------------------------------------------------- brand, ASIN, the rest

@@ -9,7 +9,7 @@ from afp_adapters.scraping.extract.amazon import extract_amazon, is_amazon_page
 from afp_adapters.scraping.extract.classify import PageKind, classify_page
 from afp_adapters.scraping.extract.generic import extract_generic
 from afp_adapters.scraping.extract.hosts import host_of, is_amazon_host
-from afp_core.domain.errors import ScrapeBlocked
+from afp_core.domain.errors import ScrapeBlocked, ValidationFailed
 from afp_core.domain.product import ProductFacts
 
 BY_HAND = (
@@ -41,9 +41,12 @@ def extract_product(url: str, html: str | bytes) -> ProductFacts:
     if kind is not PageKind.PRODUCT:
         raise _blocked(kind)
     tree = LexborHTMLParser(body)
-    if is_amazon_host(host_of(url)) or is_amazon_page(body):
-        return extract_amazon(url, body, tree)
-    facts = extract_generic(url, body, tree)
+    try:
+        if is_amazon_host(host_of(url)) or is_amazon_page(body):
+            return extract_amazon(url, body, tree)
+        facts = extract_generic(url, body, tree)
+    except ValidationFailed:  # the facts found do not make a product (no title...)
+        raise _blocked(PageKind.NOT_A_PRODUCT) from None
     if facts is None:
         raise _blocked(PageKind.NOT_A_PRODUCT)
     return facts

@@ -4,13 +4,13 @@ Each rule is keyed by a page feature (a class name, an embedded JSON key), never
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from decimal import Decimal
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from afp_adapters.scraping import decoding
 from afp_adapters.scraping.extract._text import clean, visible_text
 from afp_adapters.scraping.extract.prices import currency_of, parse_number
 
@@ -81,7 +81,7 @@ def _image_array(body: str) -> Iterator[str]:
         return
     bracket = body.find("[", start, start + 20)
     try:
-        items, _ = json.JSONDecoder().raw_decode(body, bracket)
+        items, _ = decoding.raw_decode(body, bracket)
     except ValueError:
         return
     for item in items if isinstance(items, list) else []:

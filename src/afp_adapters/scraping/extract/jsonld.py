@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-import json
+import math
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser
 
+from afp_adapters.scraping import decoding
 from afp_adapters.scraping.extract._candidate import Candidate
 from afp_adapters.scraping.extract._text import clean, unescape
 from afp_adapters.scraping.extract.prices import CURRENCIES, parse_count, parse_number, parse_rating
 
 _PRODUCT_TYPES = frozenset({"product", "productgroup", "individualproduct", "productmodel"})
+_DONE = object()
+_MAX_OFFER_NESTING = 5
 
 
 def jsonld_documents(tree: LexborHTMLParser) -> list[Any]:
@@ -24,8 +27,8 @@ def jsonld_documents(tree: LexborHTMLParser) -> list[Any]:
         if text.startswith("<!--"):
             text = text.removeprefix("<!--").removesuffix("-->").strip()
         try:
-            docs.append(json.loads(text, strict=False))
-        except ValueError:
+            docs.append(decoding.loads(text, strict=False))
+        except ValueError:  # bad JSON, nested too deeply, a number too long to convert
             continue
     return docs
 
@@ -37,14 +40,18 @@ def types_of(node: Mapping[str, Any]) -> set[str]:
 
 
 def walk(value: Any) -> Iterator[Mapping[str, Any]]:
-    """Every JSON object in a document, depth first, parents before children."""
-    if isinstance(value, Mapping):
-        yield value
-        for child in value.values():
-            yield from walk(child)
-    elif isinstance(value, list):
-        for child in value:
-            yield from walk(child)
+    """Every JSON object in a document, depth first, parents before children. Iterative: no
+    nesting depth can exhaust the stack."""
+    stack: list[Iterator[Any]] = [iter((value,))]
+    while stack:
+        child = next(stack[-1], _DONE)
+        if child is _DONE:
+            stack.pop()
+        elif isinstance(child, Mapping):
+            yield child
+            stack.append(iter(child.values()))
+        elif isinstance(child, list):
+            stack.append(iter(child))
 
 
 def products(docs: list[Any]) -> list[Mapping[str, Any]]:
@@ -116,15 +123,17 @@ def _identifier(product: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _offers(value: Any, cand: Candidate) -> bool:
+def _offers(value: Any, cand: Candidate, depth: int = 0) -> bool:
     """The first offer with a price (True when found); `{}` or an empty price is no price,
     never zero."""
+    if depth > _MAX_OFFER_NESTING:
+        return False
     offers = value if isinstance(value, list) else [value]
     for offer in offers:
         if not isinstance(offer, Mapping):
             continue
         unpriced = offer.get("price") in (None, "") and offer.get("lowPrice") in (None, "")
-        if unpriced and offer.get("offers") and _offers(offer.get("offers"), cand):
+        if unpriced and offer.get("offers") and _offers(offer.get("offers"), cand, depth + 1):
             return True
         spec = offer.get("priceSpecification")
         spec = spec[0] if isinstance(spec, list) and spec else spec
@@ -147,6 +156,8 @@ def _offers(value: Any, cand: Candidate) -> bool:
 
 def _amount(raw: Any) -> Decimal | None:
     if isinstance(raw, bool) or raw is None:
+        return None
+    if isinstance(raw, float) and not math.isfinite(raw):
         return None
     if isinstance(raw, int | float):
         return Decimal(str(raw))

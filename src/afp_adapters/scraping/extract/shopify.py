@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from afp_adapters.scraping import decoding
 from afp_adapters.scraping.extract._candidate import Candidate
 from afp_adapters.scraping.extract._text import clean, unescape
 from afp_adapters.scraping.extract.images import best_images
@@ -97,7 +97,7 @@ def candidate_from_meta_script(body: str) -> Candidate | None:
     if start < 0:
         return None
     try:
-        meta, _ = json.JSONDecoder().raw_decode(body, body.find("{", start))
+        meta, _ = decoding.raw_decode(body, body.find("{", start))
     except ValueError:
         return None
     product = meta.get("product") if isinstance(meta, dict) else None
