@@ -17,6 +17,11 @@ Method:
   (`async with db.unit_of_work() as uow: hold; commit`), unique keys, `pool_size` = clients.
   "hot" puts every hold on one account; "spread" picks the account uniformly at random among
   ACCOUNTS. After WARMUP_S the holds completed during the next MEASURE_S are counted.
+  What one such hold sends (docs/ledger.md, "PostgreSQL: the hold's fast path"): two round
+  trips, `BEGIN` + a non-locking check that claims the key at `hold()`, then the account row's
+  update, the hold row and the receipt in one statement pipelined with `COMMIT` at `commit()`,
+  so the account row is locked only inside the server, as pgbench's autocommit `UPDATE` holds
+  its row. The transaction still writes four rows to pgbench's one.
 - Asyncio clients in one Python process share one core, so every case runs twice: all
   clients in this process, then split over PROCESSES spawned OS processes (each with its own
   engine and pool). The better figure is reported; the "setup" column names it, with each

@@ -12,6 +12,7 @@ from dependency_injector import providers
 
 from afp_adapters.fakes import (
     FakeClock,
+    FakePasswordHasher,
     FakeProductScraper,
     FakeVideoGenerator,
     InMemoryDatabase,
@@ -74,6 +75,8 @@ class World:
         self.c.ids.override(providers.Object(self.ids))
         self.c.storage.override(providers.Object(self.storage))
         self.c.video_generator.override(providers.Object(self.generator))
+        self.hasher = FakePasswordHasher()
+        self.c.password_hasher.override(providers.Object(self.hasher))
         self.db: InMemoryDatabase = self.c.database()  # or a SqlDatabase, for the SQL suites
         self.scraper: FakeProductScraper = self.c.scraper()
         self.runner: JobRunner = job_runner(self.c)

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from dependency_injector import containers, providers
 from sqlalchemy.exc import DBAPIError
 
-from afp_adapters.crypto import FernetTokenCipher
+from afp_adapters.crypto import Argon2PasswordHasher, FernetTokenCipher
 from afp_adapters.fakes import (
     FakeImageInspector,
     FakePayments,
@@ -46,24 +46,42 @@ from afp_core.ports.system import IdGenerator
 from afp_core.usecases import (
     AdjustCredits,
     AssessContent,
+    Authenticate,
     BeginSocialConnection,
     CancelBatch,
     CancelVideo,
+    CountVideosByStatus,
+    CreateApiKey,
     CreateCheckout,
     CreateUser,
     DisconnectSocialAccount,
     ExpireHolds,
     FinishSocialConnection,
     GetAccountSummary,
+    GetAdminStats,
     GetBatchStatus,
+    GetPost,
+    GetVideo,
     HandlePaymentNotice,
     HandleVideoCallback,
+    ListAllVideos,
+    ListApiKeys,
+    ListPosts,
+    ListTransactions,
+    ListUsers,
+    ListVideos,
+    LogIn,
+    LogOut,
     PollVideo,
     ProcessBatchItem,
     PublishVideo,
+    RecallResponse,
     RefreshPostStatus,
+    RememberResponse,
+    RevokeApiKey,
     ScrapeProduct,
     SettleVideo,
+    SignUp,
     StartBatch,
     StartVideo,
     SubmitVideo,
@@ -151,6 +169,7 @@ class Container(containers.DeclarativeContainer):
     job_queue = providers.Singleton(_job_queue, database)
 
     breakers = providers.Singleton(BreakerRegistry)  # one circuit breaker per provider
+    kie_callbacks = providers.Singleton(choose.kie_callbacks, checked_settings)
     openai_client = providers.Singleton(choose.openai_client, checked_settings)
     scraper = providers.Singleton(choose.scraper, checked_settings, breakers)
     script_writer = providers.Singleton(
@@ -165,6 +184,8 @@ class Container(containers.DeclarativeContainer):
     cipher = providers.Singleton(_cipher, checked_settings)
     payments = providers.Singleton(_payments, checked_settings)
     publishers = providers.Singleton(_publishers, checked_settings)
+    # always argon2id; tests override it with the instant `FakePasswordHasher`
+    password_hasher = providers.Singleton(Argon2PasswordHasher)
 
     # ---------------------------------------------------------------- use cases
     create_user = providers.Factory(CreateUser, uow, clock, ids)
@@ -200,6 +221,8 @@ class Container(containers.DeclarativeContainer):
     )
     cancel_batch = providers.Factory(CancelBatch, uow, clock)
     get_batch_status = providers.Factory(GetBatchStatus, uow)
+    get_video = providers.Factory(GetVideo, uow)
+    list_videos = providers.Factory(ListVideos, uow)
     create_checkout = providers.Factory(CreateCheckout, uow, payments, prices, clock, ids)
     handle_payment_notice = providers.Factory(HandlePaymentNotice, uow, payments, clock)
     begin_social_connection = providers.Factory(
@@ -220,6 +243,22 @@ class Container(containers.DeclarativeContainer):
     adjust_credits = providers.Factory(AdjustCredits, uow, clock)
     get_account_summary = providers.Factory(GetAccountSummary, uow)
     expire_holds = providers.Factory(ExpireHolds, uow, clock)
+    sign_up = providers.Factory(SignUp, uow, password_hasher, clock, ids)
+    log_in = providers.Factory(LogIn, uow, password_hasher, clock, ids)
+    log_out = providers.Factory(LogOut, uow, clock)
+    authenticate = providers.Factory(Authenticate, uow, clock)
+    create_api_key = providers.Factory(CreateApiKey, uow, clock, ids)
+    list_api_keys = providers.Factory(ListApiKeys, uow)
+    revoke_api_key = providers.Factory(RevokeApiKey, uow, clock)
+    list_transactions = providers.Factory(ListTransactions, uow)
+    count_videos_by_status = providers.Factory(CountVideosByStatus, uow)
+    recall_response = providers.Factory(RecallResponse, uow)
+    remember_response = providers.Factory(RememberResponse, uow, clock)
+    get_post = providers.Factory(GetPost, uow)
+    list_posts = providers.Factory(ListPosts, uow)
+    list_users = providers.Factory(ListUsers, uow)
+    list_all_videos = providers.Factory(ListAllVideos, uow)
+    get_admin_stats = providers.Factory(GetAdminStats, uow)
 
 
 async def open_database(container: Container, *, migrate: bool = False) -> None:

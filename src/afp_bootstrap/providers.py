@@ -25,7 +25,7 @@ from afp_adapters.fakes import (
     FakeVideoGenerator,
     bundled_catalogue,
 )
-from afp_adapters.kie import KieVideoGenerator
+from afp_adapters.kie import KieCallbackVerifier, KieVideoGenerator
 from afp_adapters.local_video import LocalVideoGenerator
 from afp_adapters.openai import OpenAIModerator, OpenAIScriptWriter, build_openai_client
 from afp_adapters.resilience import (
@@ -139,6 +139,13 @@ def moderator(
     return ResilientModerator(inner, breaker=breakers.get("openai"))
 
 
+def kie_callbacks(settings: Settings) -> KieCallbackVerifier:
+    """Parses Kie.ai callbacks; with `AFP_KIE_WEBHOOK_HMAC_KEY` set, their signature is checked
+    (either way a callback only schedules a poll: record-info is the truth)."""
+    key = settings.kie_webhook_hmac_key
+    return KieCallbackVerifier(key.get_secret_value() if key else None)
+
+
 def _kie_limiter(settings: Settings, database: object) -> RateLimiter:
     limit, per = settings.kie_rate_limit, settings.kie_rate_window_s
     if isinstance(database, SqlDatabase) and database.engine.dialect.name == "postgresql":
@@ -176,6 +183,7 @@ def video_generator(
 __all__ = [
     "LocalModelRouter",
     "check_provider_keys",
+    "kie_callbacks",
     "moderator",
     "openai_client",
     "scraper",

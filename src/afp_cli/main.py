@@ -13,6 +13,7 @@ from afp_bootstrap.logs import configure_logging
 from afp_cli._errors import fail_on_domain_errors
 from afp_cli.admin import admin, migrate
 from afp_cli.scrape import scrape
+from afp_cli.serve import serve
 
 app = typer.Typer(
     name="afp",
@@ -42,6 +43,7 @@ def demo(
 
 app.command()(migrate)
 app.command()(scrape)
+app.command()(serve)
 app.add_typer(admin, name="admin")
 
 

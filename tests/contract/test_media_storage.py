@@ -9,6 +9,7 @@ import pytest
 
 from afp_adapters.fakes import MemoryMediaStorage
 from afp_adapters.storage import LocalFileStorage
+from afp_core.domain.errors import NotFound
 from afp_core.ports.generation import MediaStorage
 
 pytestmark = pytest.mark.contract
@@ -51,3 +52,12 @@ async def test_local_files_are_written_whole(tmp_path: Path) -> None:
     await storage.put("v/x.mp4", b"abc", "video/mp4")
     assert (tmp_path / "v" / "x.mp4").read_bytes() == b"abc"
     assert [p.name for p in (tmp_path / "v").iterdir()] == ["x.mp4"]
+
+
+async def test_a_stored_object_reads_back_and_a_missing_one_is_not_found(
+    storage: MediaStorage,
+) -> None:
+    await storage.put("videos/u/v.mp4", b"\x00\x00\x00\x18ftypmp42", "video/mp4")
+    assert await storage.read("videos/u/v.mp4") == b"\x00\x00\x00\x18ftypmp42"
+    with pytest.raises(NotFound):
+        await storage.read("videos/u/missing.mp4")

@@ -6,6 +6,7 @@
 from afp_adapters.fakes.jobs import InMemoryJobQueue
 from afp_adapters.fakes.ledger import InMemoryCreditLedger
 from afp_adapters.fakes.moderation import FakeContentModerator, FakeImageInspector
+from afp_adapters.fakes.passwords import FakePasswordHasher
 from afp_adapters.fakes.payments import FakePayments
 from afp_adapters.fakes.scraper import FakeProductScraper, bundled_catalogue, facts_from_json
 from afp_adapters.fakes.script_writer import FakeScriptWriter
@@ -19,6 +20,7 @@ __all__ = [
     "FakeClock",
     "FakeContentModerator",
     "FakeImageInspector",
+    "FakePasswordHasher",
     "FakePayments",
     "FakeProductScraper",
     "FakeScriptWriter",

@@ -8,6 +8,7 @@ from datetime import datetime
 import attrs
 
 from afp_core.domain.batch import Batch
+from afp_core.domain.credentials import Credential
 from afp_core.domain.events import DomainEvent
 from afp_core.domain.idempotency import IdempotencyRecord
 from afp_core.domain.jobs import Job
@@ -31,6 +32,7 @@ class JobRecord:
 @attrs.define
 class Tables:
     users: dict[str, User] = attrs.Factory(dict)
+    credentials: dict[str, Credential] = attrs.Factory(dict)
     videos: dict[str, Video] = attrs.Factory(dict)
     batches: dict[str, Batch] = attrs.Factory(dict)
     purchases: dict[str, Purchase] = attrs.Factory(dict)

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from afp_adapters.fakes._state import JobRecord, Tables
 from afp_core.domain.batch import Batch
+from afp_core.domain.credentials import Credential, CredentialKind
 from afp_core.domain.errors import Conflict, NotFound
 from afp_core.domain.events import DomainEvent
 from afp_core.domain.idempotency import IdempotencyRecord
@@ -19,6 +20,7 @@ from afp_core.domain.payments import PaymentProviderName, Purchase
 from afp_core.domain.social import OAuthState, Post, SocialConnection, SocialProvider
 from afp_core.domain.users import User
 from afp_core.domain.video import Video, VideoStatus
+from afp_core.ports.repositories import UserTotals
 from afp_core.ports.system import IdGenerator
 
 
@@ -44,6 +46,60 @@ class InMemoryUserRepository:
     async def list(self, *, limit: int = 50, offset: int = 0) -> Sequence[User]:
         users = sorted(self._t.users.values(), key=lambda u: (u.created_at, u.id))
         return [copy.deepcopy(u) for u in users[offset : offset + limit]]
+
+    async def totals(self) -> UserTotals:
+        accounts = [a for uid, a in self._t.accounts.items() if uid in self._t.users]
+        return UserTotals(
+            users=len(self._t.users),
+            balance=sum(a.balance for a in accounts),
+            reserved=sum(a.reserved for a in accounts),
+            debt=sum(a.debt for a in accounts),
+        )
+
+    async def set_password_hash(self, user_id: UserId, password_hash: str, now: datetime) -> None:
+        user = await self.get(user_id)
+        user.password_hash = password_hash
+        self._t.users[user_id] = user
+
+
+class InMemoryCredentialRepository:
+    def __init__(self, tables: Tables) -> None:
+        self._t = tables
+
+    async def add(self, credential: Credential) -> None:
+        if credential.id in self._t.credentials or any(
+            c.token_hash == credential.token_hash for c in self._t.credentials.values()
+        ):
+            raise Conflict(f"credential {credential.id} already exists")
+        self._t.credentials[credential.id] = copy.deepcopy(credential)
+
+    async def by_token_hash(self, token_hash: str) -> Credential | None:
+        found = next((c for c in self._t.credentials.values() if c.token_hash == token_hash), None)
+        return copy.deepcopy(found)
+
+    async def get(self, user_id: UserId, credential_id: str) -> Credential:
+        found = self._t.credentials.get(credential_id)
+        if found is None or found.user_id != user_id:
+            raise NotFound(f"credential {credential_id} not found")
+        return copy.deepcopy(found)
+
+    async def save(self, credential: Credential) -> None:
+        stored = await self.get(credential.user_id, credential.id)
+        stored.revoked_at = stored.revoked_at or credential.revoked_at
+        if credential.last_used_at is not None and (
+            stored.last_used_at is None or credential.last_used_at > stored.last_used_at
+        ):
+            stored.last_used_at = credential.last_used_at
+        self._t.credentials[credential.id] = stored
+
+    async def list_api_keys(self, user_id: UserId) -> Sequence[Credential]:
+        keys = [
+            c
+            for c in self._t.credentials.values()
+            if c.user_id == user_id and c.kind is CredentialKind.API_KEY
+        ]
+        keys.sort(key=lambda c: (c.created_at, c.id))
+        return [copy.deepcopy(c) for c in keys]
 
 
 class InMemoryVideoRepository:
@@ -101,6 +157,9 @@ class InMemoryVideoRepository:
 
     async def count_by_status(self, user_id: UserId) -> Mapping[VideoStatus, int]:
         return dict(Counter(v.status for v in self._t.videos.values() if v.user_id == user_id))
+
+    async def count_all_by_status(self) -> Mapping[VideoStatus, int]:
+        return dict(Counter(v.status for v in self._t.videos.values()))
 
 
 class InMemoryBatchRepository:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from afp_core.domain.errors import NotFound
 from afp_core.ports.generation import StoredObject
 
 
@@ -23,3 +24,8 @@ class MemoryMediaStorage:
 
     async def exists(self, key: str) -> bool:
         return key in self.objects
+
+    async def read(self, key: str) -> bytes:
+        if key not in self.objects:
+            raise NotFound(f"no stored object {key!r}")
+        return self.objects[key][0]

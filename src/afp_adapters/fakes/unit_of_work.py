@@ -10,6 +10,7 @@ from afp_adapters.fakes._state import Tables
 from afp_adapters.fakes.ledger import InMemoryCreditLedger
 from afp_adapters.fakes.repositories import (
     InMemoryBatchRepository,
+    InMemoryCredentialRepository,
     InMemoryEventLog,
     InMemoryIdempotencyRepository,
     InMemoryJobOutbox,
@@ -57,6 +58,7 @@ class InMemoryUnitOfWork:
         self.oauth_states = InMemoryOAuthStateRepository(work)
         self.posts = InMemoryPostRepository(work)
         self.idempotency = InMemoryIdempotencyRepository(work)
+        self.credentials = InMemoryCredentialRepository(work)
         self.ledger = InMemoryCreditLedger(work, ids)
         self.jobs = InMemoryJobOutbox(work, ids)
         self.events = InMemoryEventLog(work)

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from afp_core.domain.batch import Batch, BatchItem, ItemStatus
+from afp_core.domain.credentials import Credential, CredentialKind
 from afp_core.domain.ids import (
     BatchId,
     BatchItemId,
@@ -57,6 +58,35 @@ def user_from(row: Row) -> User:
         role=Role(row["role"]),
         plan=PlanTier[row["plan"]],
         password_hash=row["password_hash"],
+    )
+
+
+# ---------------------------------------------------------------- credentials
+def credential_values(c: Credential) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "user_id": c.user_id,
+        "kind": c.kind.value,
+        "token_hash": c.token_hash,
+        "name": c.name,
+        "created_at": c.created_at,
+        "expires_at": c.expires_at,
+        "revoked_at": c.revoked_at,
+        "last_used_at": c.last_used_at,
+    }
+
+
+def credential_from(row: Row) -> Credential:
+    return Credential(
+        id=row["id"],
+        user_id=UserId(row["user_id"]),
+        kind=CredentialKind(row["kind"]),
+        token_hash=row["token_hash"],
+        name=row["name"],
+        created_at=row["created_at"],
+        expires_at=row["expires_at"],
+        revoked_at=row["revoked_at"],
+        last_used_at=row["last_used_at"],
     )
 
 

@@ -2,7 +2,9 @@
 
 SQLite (the embedded default): WAL journal, foreign keys on, a busy timeout, and every unit of
 work starts with `BEGIN IMMEDIATE`, so writers queue instead of failing half way.
-PostgreSQL: psycopg 3, READ COMMITTED; the ledger keeps its row locks to the last statements.
+PostgreSQL: psycopg 3, READ COMMITTED; the ledger keeps its row locks to the last statements
+(a hold's is sent with COMMIT). The ledger's fast path switches psycopg's autocommit on for the
+rest of a transaction it begins itself; a connection still in autocommit is never handed out.
 """
 
 from __future__ import annotations
@@ -51,19 +53,31 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _configure_postgres(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, _: Any, __: Any) -> None:
+        # `PgTransaction.end` switches autocommit off again after every transaction (or drops
+        # the connection); should one slip back into the pool, its statements would each
+        # commit on their own, so it is replaced by a new connection instead
+        if dbapi_connection.autocommit:
+            raise sa.exc.DisconnectionError("connection returned in autocommit")
+
+
 def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
         engine = create_async_engine(url)
         _configure_sqlite(engine)
         return engine
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_recycle=300,  # instead of a pre-ping per checkout: a round trip on the hot path
         isolation_level="READ COMMITTED",
     )
+    _configure_postgres(engine)
+    return engine
 
 
 class SqlDatabase:

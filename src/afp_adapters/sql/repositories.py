@@ -18,6 +18,7 @@ from afp_adapters.sql import _mapping as m
 from afp_adapters.sql import tables as t
 from afp_adapters.sql._dialect import for_update, upsert
 from afp_core.domain.batch import Batch
+from afp_core.domain.credentials import Credential, CredentialKind
 from afp_core.domain.errors import Conflict, NotFound
 from afp_core.domain.events import DomainEvent
 from afp_core.domain.idempotency import IdempotencyRecord
@@ -27,6 +28,7 @@ from afp_core.domain.payments import PaymentProviderName, Purchase
 from afp_core.domain.social import OAuthState, Post, SocialConnection, SocialProvider
 from afp_core.domain.users import User, normalise_email
 from afp_core.domain.video import Video, VideoStatus
+from afp_core.ports.repositories import UserTotals
 from afp_core.ports.system import IdGenerator
 
 
@@ -77,6 +79,80 @@ class SqlUserRepository(_Repo):
             .offset(offset)
         )
         return [m.user_from(r._mapping) for r in rows]
+
+    async def totals(self) -> UserTotals:
+        u = t.users.c
+        row = (
+            await self._c.execute(
+                sa.select(
+                    sa.func.count(),
+                    sa.func.coalesce(sa.func.sum(u.credits_balance), 0),
+                    sa.func.coalesce(sa.func.sum(u.credits_reserved), 0),
+                    sa.func.coalesce(sa.func.sum(u.credits_debt), 0),
+                )
+            )
+        ).one()
+        return UserTotals(int(row[0]), int(row[1]), int(row[2]), int(row[3]))
+
+    async def set_password_hash(self, user_id: UserId, password_hash: str, now: datetime) -> None:
+        result = await self._c.execute(
+            t.users.update()
+            .where(t.users.c.id == user_id)
+            .values(password_hash=password_hash, updated_at=now)
+        )
+        if result.rowcount == 0:
+            raise NotFound(f"user {user_id} not found")
+
+
+class SqlCredentialRepository(_Repo):
+    """Sessions and API keys in `credentials`. `save` merges in SQL (revocation is kept,
+    `last_used_at` only grows), so a stale copy needs no row lock to be saved safely."""
+
+    async def add(self, credential: Credential) -> None:
+        await self._insert(
+            t.credentials, m.credential_values(credential), f"credential {credential.id}"
+        )
+
+    async def by_token_hash(self, token_hash: str) -> Credential | None:
+        query = sa.select(t.credentials).where(t.credentials.c.token_hash == token_hash)
+        row = (await self._c.execute(query)).first()
+        return m.credential_from(row._mapping) if row else None
+
+    async def get(self, user_id: UserId, credential_id: str) -> Credential:
+        c = t.credentials.c
+        query = sa.select(t.credentials).where((c.id == credential_id) & (c.user_id == user_id))
+        row = (await self._c.execute(query)).first()
+        if row is None:
+            raise NotFound(f"credential {credential_id} not found")
+        return m.credential_from(row._mapping)
+
+    async def save(self, credential: Credential) -> None:
+        c = t.credentials.c
+        used = sa.bindparam("used", credential.last_used_at, type_=t.UtcDateTime())
+        result = await self._c.execute(
+            t.credentials.update()
+            .where((c.id == credential.id) & (c.user_id == credential.user_id))
+            .values(
+                revoked_at=sa.func.coalesce(
+                    c.revoked_at, sa.bindparam("revoked", credential.revoked_at, t.UtcDateTime())
+                ),
+                last_used_at=sa.case(
+                    (c.last_used_at.is_(None) | (c.last_used_at < used), used),
+                    else_=c.last_used_at,
+                ),
+            )
+        )
+        if result.rowcount == 0:
+            raise NotFound(f"credential {credential.id} not found")
+
+    async def list_api_keys(self, user_id: UserId) -> Sequence[Credential]:
+        c = t.credentials.c
+        rows = await self._c.execute(
+            sa.select(t.credentials)
+            .where((c.user_id == user_id) & (c.kind == CredentialKind.API_KEY.value))
+            .order_by(c.created_at, c.id)
+        )
+        return [m.credential_from(r._mapping) for r in rows]
 
 
 class SqlVideoRepository(_Repo):
@@ -150,6 +226,12 @@ class SqlVideoRepository(_Repo):
             sa.select(t.videos.c.status, sa.func.count())
             .where(t.videos.c.user_id == user_id)
             .group_by(t.videos.c.status)
+        )
+        return {VideoStatus(status): int(count) for status, count in rows.all()}
+
+    async def count_all_by_status(self) -> Mapping[VideoStatus, int]:
+        rows = await self._c.execute(
+            sa.select(t.videos.c.status, sa.func.count()).group_by(t.videos.c.status)
         )
         return {VideoStatus(status): int(count) for status, count in rows.all()}
 

@@ -285,26 +285,20 @@ video_posts = sa.Table(
     sa.Index("ix_video_posts_user_created", "user_id", "created_at"),
 )
 
-api_keys = sa.Table(
-    "api_keys",
+credentials = sa.Table(
+    "credentials",
     metadata,
     sa.Column("id", Id, primary_key=True),
     sa.Column("user_id", Id, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
     sa.Column("name", sa.String(100), nullable=False),
-    sa.Column("key_hash", sa.String(128), nullable=False, unique=True),
     _ts("created_at"),
+    _ts("expires_at", nullable=True),
+    _ts("revoked_at", nullable=True),
     _ts("last_used_at", nullable=True),
-    _ts("revoked_at", nullable=True),
-)
-
-sessions = sa.Table(
-    "sessions",
-    metadata,
-    sa.Column("token_hash", sa.String(128), primary_key=True),
-    sa.Column("user_id", Id, sa.ForeignKey("users.id"), nullable=False),
-    _ts("created_at"),
-    _ts("expires_at"),
-    _ts("revoked_at", nullable=True),
+    sa.CheckConstraint("kind IN ('session', 'api_key')", name="kind_known"),
+    sa.Index("ix_credentials_user_id_kind", "user_id", "kind", "created_at"),
 )
 
 jobs = sa.Table(
@@ -343,8 +337,8 @@ rate_limit_events = sa.Table(
 
 __all__ = [
     "UtcDateTime",
-    "api_keys",
     "batch_video_items",
+    "credentials",
     "credit_holds",
     "idempotency_keys",
     "jobs",
@@ -352,7 +346,6 @@ __all__ = [
     "oauth_states",
     "purchases",
     "rate_limit_events",
-    "sessions",
     "transactions",
     "user_integrations",
     "users",

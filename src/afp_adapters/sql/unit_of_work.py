@@ -1,5 +1,9 @@
 """`SqlUnitOfWork`: one database transaction behind every repository, the ledger and the
-job outbox. Leaving the block without `commit()` rolls everything back."""
+job outbox. Leaving the block without `commit()` rolls everything back.
+
+On PostgreSQL the ledger's hold leaves its locking statement for the commit, which sends it
+with COMMIT in one round trip (`PgTransaction`): a hold that loses the race for the last
+credits then makes `commit()` raise the domain's error, with nothing written."""
 
 from __future__ import annotations
 
@@ -12,10 +16,11 @@ import attrs
 import structlog
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
-from afp_adapters.sql.ledger import SqlCreditLedger
+from afp_adapters.sql.ledger import PgTransaction, SqlCreditLedger
 from afp_adapters.sql.repositories import (
     MemoryEventLog,
     SqlBatchRepository,
+    SqlCredentialRepository,
     SqlIdempotencyRepository,
     SqlJobOutbox,
     SqlOAuthStateRepository,
@@ -40,6 +45,7 @@ class SqlUnitOfWork:
         self._ids = ids
         self._conn: AsyncConnection | None = None
         self._tx: AsyncTransaction | None = None
+        self._pg: PgTransaction | None = None
         self._used = False
 
     def _bind(self, conn: AsyncConnection) -> None:
@@ -52,7 +58,10 @@ class SqlUnitOfWork:
         self.oauth_states = SqlOAuthStateRepository(conn)
         self.posts = SqlPostRepository(conn)
         self.idempotency = SqlIdempotencyRepository(conn)
-        self.ledger = SqlCreditLedger(conn, self._ids)
+        self.credentials = SqlCredentialRepository(conn)
+        if conn.dialect.name == "postgresql":
+            self._pg = PgTransaction(conn)
+        self.ledger = SqlCreditLedger(conn, self._ids, self._pg)
         self.jobs = SqlJobOutbox(conn, self._ids, datetime.now(UTC))
         self.events = MemoryEventLog()
 
@@ -61,11 +70,15 @@ class SqlUnitOfWork:
             raise RuntimeError("a unit of work is single-use; ask the factory for a new one")
         self._used = True
         self._conn = await self._engine.connect()
-        try:
-            self._tx = await self._conn.begin()
-        except BaseException:
-            await self._conn.close()
-            raise
+        if self._conn.dialect.name != "postgresql":
+            # SQLite: `BEGIN IMMEDIATE` now (see database.py), so units of work queue here.
+            # PostgreSQL: the transaction starts with the first statement (psycopg or the
+            # ledger's fast path sends BEGIN then), so there is nothing to do yet.
+            try:
+                self._tx = await self._conn.begin()
+            except BaseException:
+                await self._conn.close()
+                raise
         self._bind(self._conn)
         return self
 
@@ -75,24 +88,36 @@ class SqlUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        conn, tx = self._conn, self._tx
-        self._conn = self._tx = None
+        conn, tx, pg = self._conn, self._tx, self._pg
+        self._conn = self._tx = self._pg = None
         try:
-            if tx is not None and tx.is_active:
-                await tx.rollback()
+            try:
+                if tx is not None and tx.is_active:
+                    await tx.rollback()
+                elif pg is not None and conn is not None and conn.in_transaction():
+                    await conn.rollback()
+            finally:
+                if pg is not None:
+                    await pg.end(commit=False)  # ROLLBACK, if only the fast path spoke
         finally:
             if conn is not None:
                 await conn.close()
 
     async def commit(self) -> None:
-        if self._conn is None or self._tx is None:
+        if self._conn is None:
             raise RuntimeError("commit outside the unit of work's block")
-        await self._tx.commit()
+        if self._pg is not None:
+            await self._pg.commit()  # a deferred hold statement and COMMIT, when there is one
+            if self._conn.in_transaction():  # COMMIT, or only SQLAlchemy's bookkeeping
+                await self._conn.commit()
+            await self._pg.end(commit=True)  # COMMIT, if only the fast path spoke
+        elif self._tx is not None:
+            await self._tx.commit()
+            self._tx = await self._conn.begin()
         for event in self.events.recorded:  # committed: a logging problem must not undo that
             with contextlib.suppress(Exception):
                 log.debug("domain_event", name=type(event).__name__, fields=_fields(event))
         self.events = MemoryEventLog()
-        self._tx = await self._conn.begin()
 
 
 def _fields(event: DomainEvent) -> dict[str, object]:

@@ -6,7 +6,7 @@ import asyncio
 import os
 from pathlib import Path
 
-from afp_core.domain.errors import ValidationFailed
+from afp_core.domain.errors import NotFound, ValidationFailed
 from afp_core.ports.generation import StoredObject
 
 
@@ -47,4 +47,8 @@ class LocalFileStorage:
         return self._path(key).is_file()
 
     async def read(self, key: str) -> bytes:
-        return await asyncio.to_thread(self._path(key).read_bytes)
+        path = self._path(key)
+        try:
+            return await asyncio.to_thread(path.read_bytes)
+        except FileNotFoundError:
+            raise NotFound(f"no stored object {key!r}") from None

@@ -161,6 +161,13 @@ class ProviderAccountBlocked(ProviderOutOfCredits):
     code = "provider_account_blocked"
 
 
+class Unauthenticated(DomainError):
+    """The caller is not known: a token that is unknown, expired or revoked, or an email and
+    password that do not match (one message for both, so it does not tell which emails exist)."""
+
+    code = "unauthenticated"
+
+
 class Forbidden(DomainError):
     """The actor is known but lacks the role for this action."""
 
@@ -195,5 +202,6 @@ __all__ = [
     "ProviderUnavailable",
     "RowError",
     "ScrapeBlocked",
+    "Unauthenticated",
     "ValidationFailed",
 ]

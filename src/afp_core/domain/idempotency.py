@@ -44,13 +44,18 @@ def check_key(key: str) -> str:
 
 @attrs.frozen
 class IdempotencyRecord:
-    """A used key: who used it, for what request, and a reference to the first result."""
+    """A used key: who used it, for what request, and a reference to the first result.
+
+    `result` optionally keeps the first result itself (plain JSON values), for callers that
+    replay an answer rather than reload what `result_ref` names (e.g. a stored HTTP response).
+    """
 
     scope: str
     key: str
     fingerprint: str
     result_ref: str
     created_at: datetime
+    result: Mapping[str, object] | None = None
 
     def replay(self, fingerprint_: str) -> str:
         """The stored result reference, or `IdempotencyConflict` if the request differs."""

@@ -8,6 +8,7 @@ from afp_core.ports.commerce import (
     SocialPublisher,
     TokenCipher,
 )
+from afp_core.ports.credentials import CredentialRepository, PasswordHasher
 from afp_core.ports.generation import (
     ContentModerator,
     ImageInspector,
@@ -41,6 +42,7 @@ __all__ = [
     "BatchRepository",
     "Clock",
     "ContentModerator",
+    "CredentialRepository",
     "CreditLedger",
     "EventLog",
     "IdGenerator",
@@ -50,6 +52,7 @@ __all__ = [
     "JobQueue",
     "MediaStorage",
     "OAuthStateRepository",
+    "PasswordHasher",
     "PaymentProvider",
     "PostRepository",
     "ProductScraper",

@@ -102,6 +102,10 @@ class MediaStorage(Protocol):
 
     async def exists(self, key: str) -> bool: ...
 
+    async def read(self, key: str) -> bytes:
+        """The stored bytes; `NotFound` when there is no object under `key`."""
+        ...
+
 
 __all__ = [
     "ContentModerator",

@@ -119,5 +119,16 @@ class CreditLedger(Protocol):
         """Every entry of the user, oldest first (for reconciliation)."""
         ...
 
+    async def entries_page(
+        self, user_id: UserId, *, limit: int, offset: int
+    ) -> Sequence[LedgerEntry]:
+        """One page of the journal, newest first (the order of `entries`), skipping `offset`
+        entries; a page past the end is empty."""
+        ...
+
+    async def count_entries(self, user_id: UserId) -> int:
+        """How many journal entries the user has."""
+        ...
+
 
 __all__ = ["CreditLedger"]

@@ -11,6 +11,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
+import attrs
+
 from afp_core.domain.batch import Batch
 from afp_core.domain.events import DomainEvent
 from afp_core.domain.idempotency import IdempotencyRecord
@@ -20,6 +22,20 @@ from afp_core.domain.payments import PaymentProviderName, Purchase
 from afp_core.domain.social import OAuthState, Post, SocialConnection, SocialProvider
 from afp_core.domain.users import User
 from afp_core.domain.video import Video, VideoStatus
+
+
+@attrs.frozen
+class UserTotals:
+    """Every account together (admin statistics)."""
+
+    users: int
+    balance: int  # credits all accounts hold, reserved ones included
+    reserved: int  # held for videos and batches that have not ended
+    debt: int  # credits refunds could not claw back yet
+
+    @property
+    def available(self) -> int:
+        return self.balance - self.reserved
 
 
 class UserRepository(Protocol):
@@ -35,8 +51,16 @@ class UserRepository(Protocol):
         """The user with this (normalised) email, if any."""
         ...
 
+    async def set_password_hash(self, user_id: UserId, password_hash: str, now: datetime) -> None:
+        """Replace the user's password hash (a rehash at login); `NotFound` for no such user."""
+        ...
+
     async def list(self, *, limit: int = 50, offset: int = 0) -> Sequence[User]:
         """Users ordered by creation."""
+        ...
+
+    async def totals(self) -> UserTotals:
+        """How many users there are and the credits their accounts hold together."""
         ...
 
 
@@ -80,6 +104,15 @@ class VideoRepository(Protocol):
 
     async def count_by_status(self, user_id: UserId) -> Mapping[VideoStatus, int]:
         """How many videos the user has in each status (statuses with none are left out)."""
+        ...
+
+    async def count_all_by_status(self) -> Mapping[VideoStatus, int]:
+        """How many videos every user has together in each status (none: left out), for
+        metrics and admins."""
+        ...
+
+    async def count_all_by_status(self) -> Mapping[VideoStatus, int]:
+        """How many videos every user has together in each status (admin; none: left out)."""
         ...
 
 
@@ -183,6 +216,7 @@ __all__ = [
     "PurchaseRepository",
     "SocialConnectionRepository",
     "UserRepository",
+    "UserTotals",
     "VideoRepository",
     "WebhookInbox",
 ]

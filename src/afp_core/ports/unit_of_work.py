@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Protocol, Self
 
+from afp_core.ports.credentials import CredentialRepository
 from afp_core.ports.ledger import CreditLedger
 from afp_core.ports.repositories import (
     BatchRepository,
@@ -55,6 +56,9 @@ class UnitOfWork(Protocol):
 
     @property
     def idempotency(self) -> IdempotencyRepository: ...
+
+    @property
+    def credentials(self) -> CredentialRepository: ...
 
     @property
     def ledger(self) -> CreditLedger: ...

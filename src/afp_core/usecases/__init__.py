@@ -1,6 +1,7 @@
 """Use cases: one per module, a verb+noun class with `async def execute(command)`.
 
-Use cases never import each other; shared money moves live in `_settlement`.
+Use cases never import each other; shared steps live in private helpers: money moves in
+`_settlement`, opening an account in `_accounts`, issuing tokens in `_credentials`.
 """
 
 from afp_core.usecases.adjust_credits import (
@@ -11,6 +12,10 @@ from afp_core.usecases.adjust_credits import (
 from afp_core.usecases.assess_content import (
     AssessContent,
     AssessContentCommand,
+)
+from afp_core.usecases.authenticate import (
+    Authenticate,
+    AuthenticateCommand,
 )
 from afp_core.usecases.begin_social_connection import (
     BeginSocialConnection,
@@ -27,6 +32,7 @@ from afp_core.usecases.cancel_video import (
     CancelVideoCommand,
     CancelVideoResult,
 )
+from afp_core.usecases.count_videos import CountVideosByStatus
 from afp_core.usecases.create_checkout import (
     CreateCheckout,
     CreateCheckoutCommand,
@@ -57,10 +63,28 @@ from afp_core.usecases.get_account_summary import (
     GetAccountSummary,
     GetAccountSummaryQuery,
 )
+from afp_core.usecases.get_admin_stats import (
+    AdminStats,
+    GetAdminStats,
+    GetAdminStatsQuery,
+)
 from afp_core.usecases.get_batch_status import (
     GetBatchStatus,
     GetBatchStatusQuery,
     GetBatchStatusResult,
+)
+from afp_core.usecases.get_posts import (
+    GetPost,
+    GetPostQuery,
+    ListPosts,
+    ListPostsQuery,
+)
+from afp_core.usecases.get_videos import (
+    GetVideo,
+    GetVideoQuery,
+    ListVideos,
+    ListVideosQuery,
+    VideoPage,
 )
 from afp_core.usecases.handle_payment_notice import (
     HandlePaymentNotice,
@@ -72,6 +96,41 @@ from afp_core.usecases.handle_video_callback import (
     HandleVideoCallback,
     HandleVideoCallbackCommand,
     HandleVideoCallbackResult,
+)
+from afp_core.usecases.list_all_videos import (
+    AllVideosPage,
+    ListAllVideos,
+    ListAllVideosQuery,
+)
+from afp_core.usecases.list_transactions import (
+    ListTransactions,
+    ListTransactionsQuery,
+    TransactionPage,
+)
+from afp_core.usecases.list_users import (
+    ListUsers,
+    ListUsersQuery,
+    UserAccount,
+    UserPage,
+)
+from afp_core.usecases.log_in import (
+    LogIn,
+    LogInCommand,
+    LogInResult,
+)
+from afp_core.usecases.log_out import (
+    LogOut,
+    LogOutCommand,
+)
+from afp_core.usecases.manage_api_keys import (
+    ApiKeyInfo,
+    CreateApiKey,
+    CreateApiKeyCommand,
+    CreateApiKeyResult,
+    ListApiKeys,
+    ListApiKeysCommand,
+    RevokeApiKey,
+    RevokeApiKeyCommand,
 )
 from afp_core.usecases.poll_video import (
     PollVideo,
@@ -93,6 +152,12 @@ from afp_core.usecases.refresh_post_status import (
     RefreshPostStatusCommand,
     RefreshPostStatusResult,
 )
+from afp_core.usecases.remember_responses import (
+    RecallResponse,
+    RecallResponseQuery,
+    RememberResponse,
+    RememberResponseCommand,
+)
 from afp_core.usecases.scrape_product import (
     ScrapeProduct,
     ScrapeProductCommand,
@@ -102,6 +167,11 @@ from afp_core.usecases.settle_video import (
     SettleVideo,
     SettleVideoCommand,
     SettleVideoResult,
+)
+from afp_core.usecases.sign_up import (
+    SignUp,
+    SignUpCommand,
+    SignUpResult,
 )
 from afp_core.usecases.start_batch import (
     StartBatch,
@@ -130,8 +200,13 @@ __all__ = [
     "AdjustCredits",
     "AdjustCreditsCommand",
     "AdjustCreditsResult",
+    "AdminStats",
+    "AllVideosPage",
+    "ApiKeyInfo",
     "AssessContent",
     "AssessContentCommand",
+    "Authenticate",
+    "AuthenticateCommand",
     "BeginSocialConnection",
     "BeginSocialConnectionCommand",
     "BeginSocialConnectionResult",
@@ -141,6 +216,10 @@ __all__ = [
     "CancelVideo",
     "CancelVideoCommand",
     "CancelVideoResult",
+    "CountVideosByStatus",
+    "CreateApiKey",
+    "CreateApiKeyCommand",
+    "CreateApiKeyResult",
     "CreateCheckout",
     "CreateCheckoutCommand",
     "CreateCheckoutResult",
@@ -158,15 +237,38 @@ __all__ = [
     "FinishSocialConnectionResult",
     "GetAccountSummary",
     "GetAccountSummaryQuery",
+    "GetAdminStats",
+    "GetAdminStatsQuery",
     "GetBatchStatus",
     "GetBatchStatusQuery",
     "GetBatchStatusResult",
+    "GetPost",
+    "GetPostQuery",
+    "GetVideo",
+    "GetVideoQuery",
     "HandlePaymentNotice",
     "HandlePaymentNoticeCommand",
     "HandlePaymentNoticeResult",
     "HandleVideoCallback",
     "HandleVideoCallbackCommand",
     "HandleVideoCallbackResult",
+    "ListAllVideos",
+    "ListAllVideosQuery",
+    "ListApiKeys",
+    "ListApiKeysCommand",
+    "ListPosts",
+    "ListPostsQuery",
+    "ListTransactions",
+    "ListTransactionsQuery",
+    "ListUsers",
+    "ListUsersQuery",
+    "ListVideos",
+    "ListVideosQuery",
+    "LogIn",
+    "LogInCommand",
+    "LogInResult",
+    "LogOut",
+    "LogOutCommand",
     "NoticeOutcome",
     "PollVideo",
     "PollVideoCommand",
@@ -177,15 +279,24 @@ __all__ = [
     "PublishVideo",
     "PublishVideoCommand",
     "PublishVideoResult",
+    "RecallResponse",
+    "RecallResponseQuery",
     "RefreshPostStatus",
     "RefreshPostStatusCommand",
     "RefreshPostStatusResult",
+    "RememberResponse",
+    "RememberResponseCommand",
+    "RevokeApiKey",
+    "RevokeApiKeyCommand",
     "ScrapeProduct",
     "ScrapeProductCommand",
     "ScrapeProductResult",
     "SettleVideo",
     "SettleVideoCommand",
     "SettleVideoResult",
+    "SignUp",
+    "SignUpCommand",
+    "SignUpResult",
     "StartBatch",
     "StartBatchCommand",
     "StartBatchResult",
@@ -195,6 +306,10 @@ __all__ = [
     "SubmitVideo",
     "SubmitVideoCommand",
     "SubmitVideoResult",
+    "TransactionPage",
+    "UserAccount",
+    "UserPage",
+    "VideoPage",
     "WriteScript",
     "WriteScriptCommand",
     "WriteScriptResult",

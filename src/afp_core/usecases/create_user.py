@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import attrs
 
-from afp_core.domain.events import CreditsGranted
 from afp_core.domain.ids import UserId
-from afp_core.domain.ledger import EntryType
 from afp_core.domain.pricing import PlanTier
 from afp_core.domain.users import Role, User
 from afp_core.ports.system import Clock, IdGenerator
 from afp_core.ports.unit_of_work import UnitOfWorkFactory
+from afp_core.usecases._accounts import open_account
 
 
 @attrs.frozen
@@ -47,18 +46,8 @@ class CreateUser:
             password_hash=command.password_hash,
         )
         async with self._uow() as uow:
-            await uow.users.add(user)
-            balance = 0
-            if command.starting_credits > 0:
-                receipt = await uow.ledger.credit(
-                    user.id,
-                    command.starting_credits,
-                    EntryType.GRANT,
-                    key=f"signup:{user.id}",
-                    now=now,
-                    reason="starting credits",
-                )
-                balance = receipt.balance
-                uow.events.record(CreditsGranted(now, user.id, command.starting_credits, "GRANT"))
+            balance = await open_account(
+                uow, user, starting_credits=command.starting_credits, now=now
+            )
             await uow.commit()
         return CreateUserResult(user, balance)

@@ -1,0 +1,107 @@
+"""`/videos`: the caller's videos, their status (from the database only), cancel, download."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, QueryParameter
+
+from afp_core.domain.credentials import Principal
+from afp_core.domain.errors import NotFound
+from afp_core.domain.ids import VideoId
+from afp_core.domain.video import VideoStatus
+from afp_core.usecases import CancelVideoCommand
+from afp_http import queries
+from afp_http.auth import SECURITY
+from afp_http.controllers._common import IdempotencyKey, idempotent
+from afp_http.deps import ContainerDep, PageDep, PrincipalDep
+from afp_http.openapi import problems
+from afp_http.pagination import Page
+from afp_http.schemas.videos import CancelledOut, VideoOut, VideoStatusOut
+
+VIDEO_MEDIA_TYPE = "video/mp4"
+
+
+class VideoController(Controller):
+    path = "/videos"
+    tags = ["videos"]  # noqa: RUF012 - Litestar reads these class attributes
+    security = SECURITY
+
+    @get("/", responses=problems(401, 422), summary="The caller's videos, newest first")
+    async def list_videos(
+        self,
+        principal: PrincipalDep,
+        page: PageDep,
+        container: ContainerDep,
+        status: Annotated[VideoStatus | None, QueryParameter(required=False)] = None,
+    ) -> Page[VideoOut]:
+        videos, total = await queries.list_videos(
+            container, principal.user_id, status=status, limit=page.limit, offset=page.offset
+        )
+        return Page[VideoOut](
+            items=[VideoOut.of(v) for v in videos],
+            limit=page.limit,
+            offset=page.offset,
+            total=total,
+        )
+
+    @get("/{video_id:str}", responses=problems(401, 404), summary="One of the caller's videos")
+    async def get_video(
+        self, video_id: FromPath[str], principal: PrincipalDep, container: ContainerDep
+    ) -> VideoOut:
+        return VideoOut.of(await queries.get_video(container, principal.user_id, VideoId(video_id)))
+
+    @get(
+        "/{video_id:str}/status",
+        responses=problems(401, 404),
+        summary="The video's status, read from the database (never from the provider)",
+    )
+    async def status(
+        self, video_id: FromPath[str], principal: PrincipalDep, container: ContainerDep
+    ) -> VideoStatusOut:
+        video = await queries.get_video(container, principal.user_id, VideoId(video_id))
+        return VideoStatusOut.of(video)
+
+    @post(
+        "/{video_id:str}/cancel",
+        status_code=200,
+        responses=problems(401, 404, 409),
+        summary="Cancel a video that has not ended; its credits are released",
+    )
+    async def cancel(
+        self,
+        request: Request[Principal, str, Any],
+        video_id: FromPath[str],
+        principal: PrincipalDep,
+        container: ContainerDep,
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[CancelledOut]:
+        async def produce() -> tuple[int, CancelledOut]:
+            done = await container.cancel_video().execute(
+                CancelVideoCommand(principal.user_id, VideoId(video_id))
+            )
+            return 200, CancelledOut(
+                video_id=done.video_id, status=done.status.value, released=done.released
+            )
+
+        return await idempotent(request, principal, idempotency_key, {}, produce)
+
+    @get(
+        "/{video_id:str}/file",
+        responses=problems(401, 404),
+        media_type=VIDEO_MEDIA_TYPE,
+        summary="Download the stored MP4 of a completed video",
+    )
+    async def file(
+        self, video_id: FromPath[str], principal: PrincipalDep, container: ContainerDep
+    ) -> Response[bytes]:
+        video = await queries.get_video(container, principal.user_id, VideoId(video_id))
+        if video.status is not VideoStatus.COMPLETED or video.result_key is None:
+            raise NotFound(f"video {video.id} has no file yet (it is {video.status.value})")
+        data = await queries.read_stored(container, video.result_key)
+        return Response(
+            data,
+            media_type=VIDEO_MEDIA_TYPE,
+            headers={"Content-Disposition": f'attachment; filename="{video.id}.mp4"'},
+        )
