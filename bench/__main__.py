@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bench import ledger, pipeline, scrape
+from bench import http, ledger, pipeline, scrape
 
 
 def main() -> None:
@@ -12,6 +12,7 @@ def main() -> None:
     asyncio.run(ledger.run())
     asyncio.run(pipeline.run())
     scrape.run()
+    http.run()
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-from tests import network_guard, sql_support
+from tests import network_guard, s3_support, sql_support
 
 network_guard.install()
 
@@ -67,3 +67,11 @@ def postgres_url(postgres_template_name: str) -> Iterator[str]:
     """A migrated PostgreSQL database of its own, dropped afterwards."""
     with sql_support.postgres_copy(postgres_template_name) as url:
         yield url
+
+
+# ---------------------------------------------------------------- S3-compatible storage
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[s3_support.S3Server]:
+    """moto's S3 server on loopback, for the whole session (started on first use)."""
+    with s3_support.moto_server() as server:
+        yield server

@@ -6,9 +6,6 @@ Real or fake adapters are chosen from `Settings`; tests replace any provider wit
 
 from __future__ import annotations
 
-from pathlib import Path
-from urllib.parse import urlsplit
-
 from dependency_injector import containers, providers
 from sqlalchemy.exc import DBAPIError
 
@@ -19,7 +16,6 @@ from afp_adapters.fakes import (
     FakeSocialPublisher,
     InMemoryDatabase,
     InMemoryJobQueue,
-    MemoryMediaStorage,
 )
 from afp_adapters.resilience import BreakerRegistry
 from afp_adapters.sql import (
@@ -31,17 +27,16 @@ from afp_adapters.sql import (
     reconcile,
     upgrade,
 )
-from afp_adapters.storage import LocalFileStorage
 from afp_adapters.system import SystemClock, UlidIdGenerator
 from afp_bootstrap import providers as choose
 from afp_bootstrap.errors import ConfigurationError
 from afp_bootstrap.settings import Settings
+from afp_bootstrap.storage import build_storage, media_link_key
 from afp_core.domain.payments import PaymentProviderName
 from afp_core.domain.policy import BatchLimits, SocialTiming, VideoTiming
 from afp_core.domain.pricing import PriceTable, default_price_table
 from afp_core.domain.social import SocialProvider
 from afp_core.ports.commerce import JobQueue, PaymentProvider, SocialPublisher, TokenCipher
-from afp_core.ports.generation import MediaStorage
 from afp_core.ports.system import IdGenerator
 from afp_core.usecases import (
     AdjustCredits,
@@ -67,6 +62,7 @@ from afp_core.usecases import (
     ListAllVideos,
     ListApiKeys,
     ListPosts,
+    ListSocialConnections,
     ListTransactions,
     ListUsers,
     ListVideos,
@@ -85,6 +81,7 @@ from afp_core.usecases import (
     StartBatch,
     StartVideo,
     SubmitVideo,
+    SweepStuckWork,
     WriteScript,
 )
 
@@ -94,18 +91,6 @@ def _price_table(settings: Settings) -> PriceTable:
     if settings.credit_packs:
         table = table.with_packs(p.to_domain() for p in settings.credit_packs)
     return table
-
-
-def _storage(settings: Settings) -> MediaStorage:
-    url = settings.storage_url
-    parts = urlsplit(url)
-    if parts.scheme == "file":
-        return LocalFileStorage(Path((parts.netloc + parts.path) or "."))
-    if parts.scheme == "memory":
-        return MemoryMediaStorage()
-    raise ConfigurationError(
-        f"AFP_STORAGE_URL {url!r}: this version stores to file:// or memory:// only"
-    )
 
 
 def _cipher(settings: Settings) -> TokenCipher:
@@ -118,6 +103,8 @@ def _cipher(settings: Settings) -> TokenCipher:
 
 
 def _payments(settings: Settings) -> dict[PaymentProviderName, PaymentProvider]:
+    if settings.provider_mode == "real":
+        return {}  # the real payment adapters are not wired yet: nothing is faked in production
     secret = settings.fake_webhook_secret
     fake = FakePayments(secret.get_secret_value() if secret else None)
     return {PaymentProviderName.FAKE: fake}
@@ -180,7 +167,9 @@ class Container(containers.DeclarativeContainer):
     video_generator = providers.Singleton(
         choose.video_generator, checked_settings, database, breakers
     )
-    storage = providers.Singleton(_storage, checked_settings)
+    # signs links to local files (None: unsigned); see afp_bootstrap.storage
+    media_signing_key = providers.Singleton(media_link_key, checked_settings)
+    storage = providers.Singleton(build_storage, checked_settings, media_signing_key, clock)
     cipher = providers.Singleton(_cipher, checked_settings)
     payments = providers.Singleton(_payments, checked_settings)
     publishers = providers.Singleton(_publishers, checked_settings)
@@ -243,6 +232,7 @@ class Container(containers.DeclarativeContainer):
     adjust_credits = providers.Factory(AdjustCredits, uow, clock)
     get_account_summary = providers.Factory(GetAccountSummary, uow)
     expire_holds = providers.Factory(ExpireHolds, uow, clock)
+    sweep_stuck_work = providers.Factory(SweepStuckWork, uow, job_queue, clock, video_timing)
     sign_up = providers.Factory(SignUp, uow, password_hasher, clock, ids)
     log_in = providers.Factory(LogIn, uow, password_hasher, clock, ids)
     log_out = providers.Factory(LogOut, uow, clock)
@@ -256,6 +246,7 @@ class Container(containers.DeclarativeContainer):
     remember_response = providers.Factory(RememberResponse, uow, clock)
     get_post = providers.Factory(GetPost, uow)
     list_posts = providers.Factory(ListPosts, uow)
+    list_social_connections = providers.Factory(ListSocialConnections, uow)
     list_users = providers.Factory(ListUsers, uow)
     list_all_videos = providers.Factory(ListAllVideos, uow)
     get_admin_stats = providers.Factory(GetAdminStats, uow)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+import structlog
+
 from afp_bootstrap.container import Container
 from afp_bootstrap.worker import Handler, JobRunner
 from afp_core.domain.ids import BatchId, BatchItemId, PostId, VideoId
-from afp_core.domain.jobs import JobName, JobPayload
+from afp_core.domain.jobs import Job, JobName, JobPayload
 from afp_core.usecases import (
     ExpireHoldsCommand,
     PollVideoCommand,
@@ -13,7 +17,11 @@ from afp_core.usecases import (
     RefreshPostStatusCommand,
     SettleVideoCommand,
     SubmitVideoCommand,
+    SweepStuckWorkCommand,
 )
+
+SWEEP_KEY = "sweep"  # at most one sweeper job waits, however many workers seed it
+log = structlog.get_logger("afp.worker")
 
 
 def _text(payload: JobPayload, key: str) -> str | None:
@@ -52,6 +60,17 @@ def job_handlers(c: Container) -> dict[str, Handler]:
     async def expire(_: JobPayload) -> object:
         return await c.expire_holds().execute(ExpireHoldsCommand())
 
+    async def sweep(_: JobPayload) -> object:
+        """Recurring: whatever happens, the next sweep is deferred `sweep_every` later; a
+        sweep that crashed is logged, not retried (the next one does its work)."""
+        try:
+            return await c.sweep_stuck_work().execute(SweepStuckWorkCommand())
+        except Exception:
+            log.exception("sweep.crashed")
+            return None
+        finally:
+            await schedule_sweep(c, at=c.clock().now() + c.video_timing().sweep_every)
+
     return {
         JobName.SUBMIT_VIDEO: submit,
         JobName.POLL_VIDEO: poll,
@@ -59,11 +78,22 @@ def job_handlers(c: Container) -> dict[str, Handler]:
         JobName.PROCESS_BATCH_ITEM: process_item,
         JobName.REFRESH_POST: refresh_post,
         JobName.EXPIRE_HOLDS: expire,
+        JobName.SWEEP: sweep,
     }
+
+
+async def schedule_sweep(c: Container, *, at: datetime | None = None) -> None:
+    """Defer the sweeper job (`afp worker` seeds it at start; each sweep defers the next).
+    Its dedupe key keeps one waiting, so every worker may seed it."""
+    async with c.uow()() as uow:
+        await uow.jobs.defer(
+            Job(JobName.SWEEP, {}, run_at=at or c.clock().now(), dedupe_key=SWEEP_KEY)
+        )
+        await uow.commit()
 
 
 def job_runner(c: Container) -> JobRunner:
     return JobRunner(c.job_queue(), job_handlers(c), c.clock())
 
 
-__all__ = ["job_handlers", "job_runner"]
+__all__ = ["SWEEP_KEY", "job_handlers", "job_runner", "schedule_sweep"]

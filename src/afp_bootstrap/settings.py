@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     kie_callback_url: str | None = None
     kie_webhook_hmac_key: SecretStr | None = None
     storage_url: str = "file://./afp-media"
+    s3_access_key_id: str | None = None  # with s3:// storage; else the AWS credential chain
+    s3_secret_access_key: SecretStr | None = None
     secret_key: SecretStr | None = None
     token_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
     lemonsqueezy_api_key: SecretStr | None = None

@@ -99,9 +99,13 @@ class JobRunner:
     async def _sleep_until(self, when: datetime) -> None:
         await asyncio.sleep(max(0.0, (when - self._clock.now()).total_seconds()))
 
-    async def run_forever(self, stop: asyncio.Event, *, idle_poll_s: float = 1.0) -> None:
+    async def run_forever(
+        self, stop: asyncio.Event, *, idle_poll_s: float = 1.0, batch: int = 20
+    ) -> None:
+        """Run jobs until `stop` is set; `batch` jobs are claimed at a time and run before
+        `stop` is looked at again (`batch=1`: a stop waits only for the current job)."""
         while not stop.is_set():
-            if not await self.run_due():
+            if not await self.run_due(limit=batch):
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=idle_poll_s)
 

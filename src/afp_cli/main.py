@@ -14,6 +14,7 @@ from afp_cli._errors import fail_on_domain_errors
 from afp_cli.admin import admin, migrate
 from afp_cli.scrape import scrape
 from afp_cli.serve import serve
+from afp_cli.worker import worker
 
 app = typer.Typer(
     name="afp",
@@ -44,6 +45,7 @@ def demo(
 app.command()(migrate)
 app.command()(scrape)
 app.command()(serve)
+app.command()(worker)
 app.add_typer(admin, name="admin")
 
 

@@ -16,13 +16,18 @@ from afp_bootstrap import open_database as open_db
 from afp_bootstrap.logs import configure_logging
 from afp_http.auth import authentication_middleware, provide_principal
 from afp_http.controllers.account import AccountController
+from afp_http.controllers.admin import AdminController
 from afp_http.controllers.auth import AuthController
+from afp_http.controllers.bulk import BulkController
 from afp_http.controllers.generate import GenerateController
+from afp_http.controllers.media import MediaController
+from afp_http.controllers.payments import PaymentController
+from afp_http.controllers.social import OAuthController, SocialController
 from afp_http.controllers.system import SystemController
 from afp_http.controllers.videos import VideoController
 from afp_http.controllers.webhooks import WebhookController
 from afp_http.errors import EXCEPTION_HANDLERS
-from afp_http.idempotency import IdempotentResponses, MemoryResponseStore, ResponseStore
+from afp_http.idempotency import IdempotentResponses, ResponseStore, UnitOfWorkResponseStore
 from afp_http.metrics import Metrics
 from afp_http.openapi import openapi_config
 from afp_http.options import ApiOptions
@@ -39,7 +44,13 @@ CONTROLLERS = (
     AccountController,
     GenerateController,
     VideoController,
+    BulkController,
     WebhookController,
+    PaymentController,
+    OAuthController,
+    SocialController,
+    AdminController,
+    MediaController,
     SystemController,
 )
 
@@ -72,8 +83,9 @@ def create_app(
     response_store: ResponseStore | None = None,
     kie_callbacks: CallbackParser | None = None,
 ) -> Litestar:
-    """The API on this container. `response_store` keeps idempotent answers (default: in
-    memory); `kie_callbacks` verifies Kie.ai callbacks (default: `container.kie_callbacks`)."""
+    """The API on this container. `response_store` keeps idempotent answers (default: in the
+    database, shared by every process; `MemoryResponseStore` keeps them in this process only);
+    `kie_callbacks` verifies Kie.ai callbacks (default: `container.kie_callbacks`)."""
     options = options or ApiOptions()
     metrics = Metrics()
     services = Services(
@@ -81,7 +93,8 @@ def create_app(
         options=options,
         limiter=SlidingWindowLimiter(options.rate_rules),
         idempotency=IdempotentResponses(
-            response_store or MemoryResponseStore(options.idempotency_ttl_s)
+            response_store
+            or UnitOfWorkResponseStore(container.recall_response, container.remember_response)
         ),
         metrics=metrics,
         kie_callbacks=kie_callbacks or kie_callbacks_of(container),

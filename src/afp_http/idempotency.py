@@ -6,14 +6,18 @@ true`; with another body it is `409 idempotency_conflict`. Concurrent duplicates
 wait on a lock per scope and key, so the handler runs once. Only successful answers are stored:
 a request that failed may be retried with its key.
 
-The store is a port of this package (`ResponseStore`). `MemoryResponseStore` keeps answers for
-`ttl_s` in this process; a store on the core's idempotency repository (shared by every process,
-backed by the `(scope, key)` primary key) needs a use case the core does not have yet.
+The store is a port of this package (`ResponseStore`). `UnitOfWorkResponseStore` (the default)
+keeps answers in the database through the core's `RecallResponse`/`RememberResponse`, so every
+process, and a restarted one, replays them; the `(scope, key)` primary key decides between
+twins in different processes. `MemoryResponseStore` keeps answers for `ttl_s` in this process
+(for tests and single-process tools).
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
@@ -23,7 +27,13 @@ from litestar import Response
 from pydantic import BaseModel
 
 from afp_core.domain.errors import IdempotencyConflict
-from afp_core.domain.idempotency import check_key, fingerprint
+from afp_core.domain.idempotency import IdempotencyRecord, check_key, fingerprint
+from afp_core.usecases import (
+    RecallResponse,
+    RecallResponseQuery,
+    RememberResponse,
+    RememberResponseCommand,
+)
 
 REPLAYED_HEADER = "Idempotent-Replayed"
 JSON = "application/json"
@@ -72,6 +82,77 @@ class MemoryResponseStore:
             return existing
         self._items[(scope, key)] = (self._clock() + self._ttl_s, response)
         return response
+
+
+MAX_STORED_SCOPE = 120  # the idempotency table's scope column
+
+
+def _stored_scope(scope: str) -> str:
+    """The scope as stored: a long one (a long path) becomes a hash of itself."""
+    if len(scope) <= MAX_STORED_SCOPE:
+        return scope
+    return "http-sha256:" + hashlib.sha256(scope.encode()).hexdigest()
+
+
+def _as_json(response: StoredResponse) -> dict[str, object]:
+    try:
+        return {
+            "status": response.status,
+            "media_type": response.media_type,
+            "text": response.body.decode(),
+        }
+    except UnicodeDecodeError:
+        return {
+            "status": response.status,
+            "media_type": response.media_type,
+            "base64": base64.b64encode(response.body).decode("ascii"),
+        }
+
+
+def _from_record(record: IdempotencyRecord) -> StoredResponse | None:
+    """The stored answer, or None for a record that holds none (another layer's key)."""
+    data = record.result or {}
+    status, media_type = data.get("status"), data.get("media_type")
+    if not isinstance(status, int) or not isinstance(media_type, str):
+        return None
+    if isinstance(text := data.get("text"), str):
+        body = text.encode()
+    elif isinstance(encoded := data.get("base64"), str):
+        body = base64.b64decode(encoded)
+    else:
+        return None
+    return StoredResponse(record.fingerprint, status, body, media_type)
+
+
+class UnitOfWorkResponseStore:
+    """Implements `ResponseStore` on the core's idempotency records: `{status, media_type,
+    text | base64}` in the record's result, the request hash as its fingerprint. Answers are
+    kept until the records are purged (no TTL here). Takes factories of the use cases (the
+    container's providers), so overriding the container later still takes effect."""
+
+    def __init__(
+        self, recall: Callable[[], RecallResponse], remember: Callable[[], RememberResponse]
+    ) -> None:
+        self._recall = recall
+        self._remember = remember
+
+    async def get(self, scope: str, key: str) -> StoredResponse | None:
+        record = await self._recall().execute(RecallResponseQuery(_stored_scope(scope), key))
+        return _from_record(record) if record is not None else None
+
+    async def add(self, scope: str, key: str, response: StoredResponse) -> StoredResponse:
+        kept = await self._remember().execute(
+            RememberResponseCommand(
+                scope=_stored_scope(scope),
+                key=key,
+                request_hash=response.fingerprint,
+                result=_as_json(response),
+                result_ref=f"http:{response.status}",
+            )
+        )
+        if kept.fingerprint == response.fingerprint and kept.result == _as_json(response):
+            return response  # ours was stored: the caller checks `kept is fresh`
+        return _from_record(kept) or response
 
 
 def _encode(model: BaseModel) -> bytes:
@@ -169,4 +250,5 @@ __all__ = [
     "MemoryResponseStore",
     "ResponseStore",
     "StoredResponse",
+    "UnitOfWorkResponseStore",
 ]

@@ -10,7 +10,8 @@ BREAKER_STATES = ("closed", "open", "half_open")
 
 
 class Metrics:
-    """HTTP requests by route template and status, their latency, and provider breakers."""
+    """HTTP requests by route template and status, their latency, provider breakers, and the
+    videos in each status (read from the database at each scrape)."""
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
@@ -38,13 +39,22 @@ class Metrics:
             ("provider",),
             registry=self.registry,
         )
+        self.videos = Gauge(
+            "afp_videos",
+            "Videos of every user in each status, read from the database at scrape time",
+            ("status",),
+            registry=self.registry,
+        )
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         self.requests.labels(method, route, str(status)).inc()
         self.latency.labels(method, route).observe(seconds)
 
-    def render(self, container: Container) -> bytes:
-        """The exposition text, with the breakers read now."""
+    async def render(self, container: Container) -> bytes:
+        """The exposition text, with the breakers and the video counts read now."""
+        counts = await container.count_videos_by_status().execute()
+        for status, count in counts.items():
+            self.videos.labels(status.value).set(count)
         for snapshot in container.breakers().snapshots():
             for state in BREAKER_STATES:
                 value = 1.0 if str(snapshot.state) == state else 0.0

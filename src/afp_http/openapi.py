@@ -27,15 +27,19 @@ TAGS = [
     Tag(name="account", description="The caller, credits, the journal and prices"),
     Tag(name="generate", description="Scrape, write scripts, assess and start videos"),
     Tag(name="videos", description="The caller's videos"),
+    Tag(name="bulk", description="Batches from a CSV or JSON rows: start, follow, cancel"),
     Tag(name="webhooks", description="Provider callbacks (signatures checked on raw bytes)"),
     Tag(name="system", description="Health, readiness and metrics"),
 ]
 
 
 def problems(*statuses: int) -> dict[int, ResponseSpec]:
-    """Problem-details answers a route may give (500 is always listed)."""
+    """Problem-details answers a route may give. 400 (a malformed body, e.g. bad JSON), 422 (a
+    parameter or header such as `Idempotency-Key` out of its schema) and 500 are always
+    listed: without our 400, Litestar documents its own `application/json` 400 shape, which
+    the app never sends (every error is `application/problem+json`)."""
     found: dict[int, ResponseSpec] = {}
-    for status in sorted({*statuses, 500}):
+    for status in sorted({*statuses, 400, 422, 500}):
         code = _CODE_OF_STATUS.get(status, "bad_request")
         found[status] = ResponseSpec(
             data_container=Problem,

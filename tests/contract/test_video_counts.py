@@ -46,3 +46,22 @@ async def test_counts_are_per_status_and_per_user(store: Store) -> None:
         }
         assert await uow.videos.count_by_status(UserId("bob")) == {VideoStatus.QUEUED: 1}
         assert await uow.videos.count_by_status(UserId("nobody")) == {}
+
+
+async def test_counts_of_every_user_add_up_per_status(store: Store) -> None:
+    async with store.uow() as uow:
+        assert await uow.videos.count_all_by_status() == {}
+        for name in ("ann", "bob"):
+            await uow.users.add(User(id=UserId(name), email=f"{name}@x.test", created_at=NOW))
+        for n in range(3):
+            made = video(n, "ann")
+            if n == 0:
+                made.mark_failed("boom", NOW)
+            await uow.videos.add(made)
+        await uow.videos.add(video(9, "bob"))
+        await uow.commit()
+    async with store.uow() as uow:
+        assert await uow.videos.count_all_by_status() == {
+            VideoStatus.FAILED: 1,
+            VideoStatus.QUEUED: 3,
+        }

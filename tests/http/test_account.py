@@ -32,6 +32,7 @@ async def test_the_journal_is_paginated_newest_first(api: Api) -> None:
     ).json()
     assert [e["amount"] for e in rest["items"]] == [1]
     assert rest["items"][0]["type"] == "GRANT"
+    assert first["total"] == rest["total"] == 3
 
 
 async def test_page_sizes_outside_1_to_100_are_refused(api: Api) -> None:

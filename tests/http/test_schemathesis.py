@@ -1,7 +1,8 @@
 """Schemathesis against the app's own OpenAPI document (`/schema/openapi.json`).
 
 Every operation the document lists is called with generated requests, positive and negative,
-as a signed-up user with credits (a bearer session token), and every answer is checked:
+as a signed-up user with credits (a bearer session token; an admin's on `/admin` routes), and
+every answer is checked:
 
 - `not_a_server_error`: no 5xx, whatever the input;
 - `status_code_conformance`: the status is one the operation documents;
@@ -36,7 +37,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from afp_core.usecases import LogInCommand, SignUpCommand
+from afp_core.domain.ledger import EntryType
+from afp_core.domain.users import Role
+from afp_core.usecases import CreateUserCommand, LogInCommand, SignUpCommand
 from afp_http import ApiOptions
 from afp_http.options import DEFAULT_RATE_RULES, RateRule
 from tests.http.conftest import PASSWORD, build_api_app
@@ -49,34 +52,36 @@ CHECKS = [
     response_schema_conformance,
 ]
 EMAIL = "fuzz@example.com"
+ADMIN_EMAIL = "fuzz-admin@example.com"
 CREDITS = 1_000_000
 EXAMPLES_PER_OPERATION = 25
 NO_LIMITS = {name: RateRule(1_000_000, 60.0) for name in DEFAULT_RATE_RULES}
 
 
 @attrs.define
-class Session:
-    """The bearer token the fuzzed requests carry; `POST /auth/logout` ends it, so it is
-    renewed by logging in again (otherwise every later case would be a 401)."""
+class Sessions:
+    """Bearer tokens for the fuzzed requests: a signed-up user's, and an admin's for the
+    `/admin` routes (so they are exercised past their guard). `POST /auth/logout` ends the
+    user's session, so it is renewed by logging in again (else every later case is a 401)."""
 
     world: World
-    token: str
+    user: str
+    admin: str
 
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
+    def headers(self, case: Case[Any]) -> dict[str, str]:
+        token = self.admin if case.path.startswith("/admin") else self.user
+        return {"Authorization": f"Bearer {token}"}
 
     def renew(self) -> None:
         command = LogInCommand(EMAIL, PASSWORD)
-        self.token = asyncio.run(self.world.c.log_in().execute(command)).token
+        self.user = asyncio.run(self.world.c.log_in().execute(command)).token
 
 
-async def _seed(world: World) -> str:
-    """A signed-up user with credits (so `POST /generate/video` can reach its 202)."""
-    from afp_core.domain.ledger import EntryType
-
+async def _seed(world: World) -> Sessions:
+    """A signed-up user with credits (so `POST /generate/video` can reach its 202), and an
+    admin made as `afp admin create-user --admin` makes one."""
     signed = await world.c.sign_up().execute(SignUpCommand(EMAIL, PASSWORD))
-    async with world.uow() as uow:
+    async with world.db.unit_of_work() as uow:
         await uow.ledger.credit(
             signed.user.id,
             CREDITS,
@@ -86,7 +91,13 @@ async def _seed(world: World) -> str:
             reason="fuzz credits",
         )
         await uow.commit()
-    return signed.token
+    await world.c.create_user().execute(
+        CreateUserCommand(
+            email=ADMIN_EMAIL, role=Role.ADMIN, password_hash=await world.hasher.hash(PASSWORD)
+        )
+    )
+    admin = await world.c.log_in().execute(LogInCommand(ADMIN_EMAIL, PASSWORD))
+    return Sessions(world, signed.token, admin.token)
 
 
 # Built at import: schemathesis' lazy `from_fixture` loader does not run on pytest 9 (it
@@ -97,8 +108,8 @@ schema = schemathesis.openapi.from_asgi("/schema/openapi.json", APP)
 
 
 @pytest.fixture(scope="module")
-def session() -> Session:
-    return Session(WORLD, asyncio.run(_seed(WORLD)))
+def sessions() -> Sessions:
+    return asyncio.run(_seed(WORLD))
 
 
 @schema.parametrize()
@@ -109,7 +120,7 @@ def session() -> Session:
     database=None,
     suppress_health_check=list(HealthCheck),
 )
-def test_every_operation_keeps_its_documented_contract(case: Case, session: Session) -> None:
-    response = case.call_and_validate(headers=session.headers, checks=CHECKS)
+def test_every_operation_keeps_its_documented_contract(case: Case[Any], sessions: Sessions) -> None:
+    response = case.call_and_validate(headers=sessions.headers(case), checks=CHECKS)
     if case.path == "/auth/logout" and response.status_code == 204:
-        session.renew()
+        sessions.renew()

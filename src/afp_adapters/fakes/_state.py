@@ -27,6 +27,7 @@ class JobRecord:
     status: str = "waiting"  # waiting | running | done | failed
     attempts: int = 0
     error: str | None = None
+    claimed_at: datetime | None = None  # when a worker took it (`running`): its lease start
 
 
 @attrs.define

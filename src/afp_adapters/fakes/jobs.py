@@ -10,6 +10,9 @@ import attrs
 from afp_adapters.fakes.unit_of_work import InMemoryDatabase
 from afp_core.domain.jobs import Job
 
+_LOST = "lease expired: its worker stopped mid-job"
+_SUPERSEDED = "lease expired; a waiting job with the same dedupe key does its work"
+
 
 class InMemoryJobQueue:
     """Implements `JobQueue` over an `InMemoryDatabase`'s committed jobs."""
@@ -38,7 +41,7 @@ class InMemoryJobQueue:
             claimed = []
             for record in ready:
                 tables.jobs[record.id] = attrs.evolve(
-                    record, status="running", attempts=record.attempts + 1
+                    record, status="running", attempts=record.attempts + 1, claimed_at=now
                 )
                 claimed.append((record.id, attrs.evolve(record.job, attempts=record.attempts)))
             self._db.tables = tables
@@ -56,6 +59,33 @@ class InMemoryJobQueue:
     async def next_run_at(self) -> datetime | None:
         waiting = [r.run_at for r in self._db.tables.jobs.values() if r.status == "waiting"]
         return min(waiting, default=None)
+
+    async def requeue_stale(self, older_than: datetime) -> int:
+        async with self._db.lock:
+            tables = self._db.tables.copy()
+            records = tables.jobs.values()
+            taken = {r.job.dedupe_key for r in records if r.status == "waiting"}
+            stale = sorted(
+                (
+                    r
+                    for r in records
+                    if r.status == "running" and (r.claimed_at is None or r.claimed_at < older_than)
+                ),
+                key=lambda r: (r.run_at, r.id),
+            )
+            requeued = 0
+            for record in stale:
+                key = record.job.dedupe_key
+                if key is not None and key in taken:
+                    tables.jobs[record.id] = attrs.evolve(
+                        record, status="failed", error=_SUPERSEDED
+                    )
+                    continue
+                taken.add(key)
+                tables.jobs[record.id] = attrs.evolve(record, status="waiting", error=_LOST)
+                requeued += 1
+            self._db.tables = tables
+            return requeued
 
     def counts(self) -> dict[str, int]:
         """Jobs per status, for tests and the demo."""

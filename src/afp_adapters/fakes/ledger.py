@@ -125,6 +125,17 @@ class InMemoryCreditLedger:
         self._known(user_id)
         return [e for e in self._t.entries if e.user_id == user_id]
 
+    async def entries_page(
+        self, user_id: UserId, *, limit: int, offset: int
+    ) -> Sequence[LedgerEntry]:
+        self._known(user_id)
+        mine = [e for e in reversed(self._t.entries) if e.user_id == user_id]
+        return mine[offset : offset + limit]
+
+    async def count_entries(self, user_id: UserId) -> int:
+        self._known(user_id)
+        return sum(1 for e in self._t.entries if e.user_id == user_id)
+
     # ---------------------------------------------------------------- writes
     async def credit(
         self,

@@ -161,6 +161,19 @@ class InMemoryVideoRepository:
     async def count_all_by_status(self) -> Mapping[VideoStatus, int]:
         return dict(Counter(v.status for v in self._t.videos.values()))
 
+    async def stuck(
+        self, now: datetime, *, submit_started_before: datetime, limit: int = 500
+    ) -> Sequence[Video]:
+        def is_stuck(v: Video) -> bool:
+            in_doubt = v.submit_started_at is not None and v.submit_started_at < (
+                submit_started_before
+            )
+            return v.deadline <= now or (v.status is VideoStatus.QUEUED and in_doubt)
+
+        found = [v for v in self._t.videos.values() if not v.is_terminal and is_stuck(v)]
+        found.sort(key=lambda v: (v.deadline, v.id))
+        return [copy.deepcopy(v) for v in found[:limit]]
+
 
 class InMemoryBatchRepository:
     def __init__(self, tables: Tables) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 from afp_core.domain.batch import Batch, BatchItem, ItemStatus
 from afp_core.domain.credentials import Credential, CredentialKind
+from afp_core.domain.idempotency import IdempotencyRecord
 from afp_core.domain.ids import (
     BatchId,
     BatchItemId,
@@ -438,4 +439,27 @@ def post_from(row: Row) -> Post:
         post_url=row["post_url"],
         error=row["error"],
         checks=row["checks"],
+    )
+
+
+def idempotency_values(record: IdempotencyRecord) -> dict[str, Any]:
+    return {
+        "scope": record.scope,
+        "key": record.key,
+        "request_hash": record.fingerprint,
+        "result_ref": record.result_ref,
+        "result": dict(record.result) if record.result is not None else None,
+        "created_at": record.created_at,
+    }
+
+
+def idempotency_from(row: Row) -> IdempotencyRecord:
+    result = row["result"]
+    return IdempotencyRecord(
+        scope=row["scope"],
+        key=row["key"],
+        fingerprint=row["request_hash"],
+        result_ref=row["result_ref"],
+        created_at=row["created_at"],
+        result=dict(result) if isinstance(result, Mapping) else None,
     )

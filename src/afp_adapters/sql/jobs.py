@@ -2,7 +2,8 @@
 
 Jobs are deferred by units of work (`SqlJobOutbox`), so they exist only if the domain write
 committed. Claiming is one `UPDATE ... RETURNING`; on PostgreSQL its subquery takes
-`FOR UPDATE SKIP LOCKED`, so several workers never claim the same job.
+`FOR UPDATE SKIP LOCKED`, so several workers never claim the same job. A claim stamps
+`claimed_at`: a job still `running` a lease later lost its worker (`requeue_stale`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from afp_adapters.sql._dialect import for_update
 from afp_core.domain.jobs import Job
 
 J = t.jobs
+_LOST = "lease expired: its worker stopped mid-job"
+_SUPERSEDED = "lease expired; a waiting job with the same dedupe key does its work"
 
 
 class SqlJobQueue:
@@ -39,7 +42,7 @@ class SqlJobQueue:
                 await conn.execute(
                     J.update()
                     .where(J.c.id.in_(pick.scalar_subquery()))
-                    .values(status="running", attempts=J.c.attempts + 1)
+                    .values(status="running", attempts=J.c.attempts + 1, claimed_at=now)
                     .returning(
                         J.c.id, J.c.name, J.c.payload, J.c.run_at, J.c.attempts, J.c.dedupe_key
                     )
@@ -72,6 +75,40 @@ class SqlJobQueue:
                 )
             ).scalar()
         return t.UtcDateTime().process_result_value(value, self._engine.dialect)
+
+    async def requeue_stale(self, older_than: datetime) -> int:
+        async with self._engine.begin() as conn:
+            lapsed = (J.c.status == "running") & (
+                J.c.claimed_at.is_(None) | (J.c.claimed_at < older_than)
+            )
+            pick = sa.select(J.c.id, J.c.dedupe_key).where(lapsed).order_by(J.c.run_at, J.c.id)
+            stale = (await conn.execute(for_update(conn, pick, skip_locked=True))).all()
+            keys = {r.dedupe_key for r in stale if r.dedupe_key is not None}
+            taken: set[str | None] = set()
+            if keys:
+                waiting = sa.select(J.c.dedupe_key).where(
+                    (J.c.status == "waiting") & J.c.dedupe_key.in_(keys)
+                )
+                taken = set((await conn.execute(waiting)).scalars())
+            back: list[str] = []
+            superseded: list[str] = []
+            for row in stale:
+                if row.dedupe_key is not None and row.dedupe_key in taken:
+                    superseded.append(row.id)
+                    continue
+                taken.add(row.dedupe_key)
+                back.append(row.id)
+            if back:
+                await conn.execute(
+                    J.update().where(J.c.id.in_(back)).values(status="waiting", error=_LOST)
+                )
+            if superseded:
+                await conn.execute(
+                    J.update()
+                    .where(J.c.id.in_(superseded))
+                    .values(status="failed", error=_SUPERSEDED)
+                )
+        return len(back)
 
     async def counts(self) -> dict[str, int]:
         async with self._engine.connect() as conn:

@@ -36,6 +36,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from afp_adapters.sql import _mapping as m
+from afp_adapters.sql import journal
 from afp_adapters.sql import tables as t
 from afp_adapters.sql._dialect import for_update, upsert
 from afp_core.domain.errors import DomainError, IdempotencyConflict, NotFound
@@ -807,3 +808,14 @@ class SqlCreditLedger:
             )
             receipts.append(receipt)
         return receipts
+
+    # ---------------------------------------------------------------- journal pages
+    async def entries_page(
+        self, user_id: UserId, *, limit: int, offset: int
+    ) -> Sequence[LedgerEntry]:
+        await self._in_order()
+        return await journal.entries_page(self._c, user_id, limit=limit, offset=offset)
+
+    async def count_entries(self, user_id: UserId) -> int:
+        await self._in_order()
+        return await journal.count_entries(self._c, user_id)

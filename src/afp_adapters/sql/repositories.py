@@ -27,7 +27,7 @@ from afp_core.domain.jobs import Job
 from afp_core.domain.payments import PaymentProviderName, Purchase
 from afp_core.domain.social import OAuthState, Post, SocialConnection, SocialProvider
 from afp_core.domain.users import User, normalise_email
-from afp_core.domain.video import Video, VideoStatus
+from afp_core.domain.video import TERMINAL, Video, VideoStatus
 from afp_core.ports.repositories import UserTotals
 from afp_core.ports.system import IdGenerator
 
@@ -235,6 +235,22 @@ class SqlVideoRepository(_Repo):
         )
         return {VideoStatus(status): int(count) for status, count in rows.all()}
 
+    async def stuck(
+        self, now: datetime, *, submit_started_before: datetime, limit: int = 500
+    ) -> Sequence[Video]:
+        v = t.videos
+        ended = [status.value for status in TERMINAL]
+        in_doubt = (v.c.status == VideoStatus.QUEUED.value) & (
+            v.c.submit_started_at < submit_started_before
+        )
+        rows = await self._c.execute(
+            sa.select(v)
+            .where(v.c.status.not_in(ended) & ((v.c.deadline <= now) | in_doubt))
+            .order_by(v.c.deadline, v.c.id)
+            .limit(limit)
+        )
+        return [m.video_from(r._mapping) for r in rows]
+
 
 class SqlBatchRepository(_Repo):
     async def add(self, batch: Batch) -> None:
@@ -413,24 +429,12 @@ class SqlIdempotencyRepository(_Repo):
                 )
             )
         ).first()
-        if row is None:
-            return None
-        r = row._mapping
-        return IdempotencyRecord(
-            r["scope"], r["key"], r["request_hash"], r["result_ref"], r["created_at"]
-        )
+        return m.idempotency_from(row._mapping) if row is not None else None
 
     async def add(self, record: IdempotencyRecord) -> None:
         await self._insert(
             t.idempotency_keys,
-            {
-                "scope": record.scope,
-                "key": record.key,
-                "request_hash": record.fingerprint,
-                "result_ref": record.result_ref,
-                "result": None,
-                "created_at": record.created_at,
-            },
+            m.idempotency_values(record),
             f"idempotency key {record.key!r}",
             expected=True,
         )

@@ -313,6 +313,7 @@ jobs = sa.Table(
     sa.Column("error", sa.Text, nullable=True),
     sa.Column("dedupe_key", sa.String(200), nullable=True),
     _ts("created_at"),
+    _ts("claimed_at", nullable=True),  # when a worker took it: the start of its lease
     sa.CheckConstraint("status IN ('waiting', 'running', 'done', 'failed')", name="status_known"),
     sa.Index("ix_jobs_status_run_at", "status", "run_at"),
     sa.Index(

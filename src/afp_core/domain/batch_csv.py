@@ -3,9 +3,10 @@
 The header names the columns (case, spaces and hyphens do not matter: `Product URL` is
 `product_url`). `url` (or its alias `product_url`) is required; the option columns are those
 `StartBatch` reads (`model`, `script`, `duration_s`, ...). Empty cells fall back to the batch's
-defaults; unnamed columns are ignored. Lines count from 1, the header usually being line 1, so an error names the line a spreadsheet
-shows. A UTF-8 byte order mark is ignored; `;` or tab separated files (as some spreadsheet
-locales export) are read too. Pricing and URL checks are `StartBatch`'s: this only reads.
+defaults; unnamed columns are ignored. Lines count from 1 (the header is usually line 1), so
+an error names the line a spreadsheet shows. A UTF-8 byte order mark is ignored; `;` or tab
+separated files (as some spreadsheet locales export) are read too. Pricing and URL checks are
+`StartBatch`'s: this only reads.
 """
 
 from __future__ import annotations

@@ -154,6 +154,12 @@ class ProviderOutOfCredits(DomainError):
     code = "provider_out_of_credits"
 
 
+class InvalidMedia(DomainError):
+    """A provider's result is not a usable video file (not an MP4, empty, too large)."""
+
+    code = "invalid_media"
+
+
 class ProviderAccountBlocked(ProviderOutOfCredits):
     """Our account at the provider refuses us (a revoked or wrong key, an IP allow-list, a
     usage cap): like an empty account, work pauses and an admin is alerted; videos are kept."""
@@ -191,6 +197,7 @@ __all__ = [
     "IdempotencyConflict",
     "IllegalTransition",
     "InsufficientCredits",
+    "InvalidMedia",
     "InvalidRows",
     "InvalidSignature",
     "NotFound",

@@ -19,6 +19,7 @@ class JobName:
     PROCESS_BATCH_ITEM = "process_batch_item"
     REFRESH_POST = "refresh_post"
     EXPIRE_HOLDS = "expire_holds"
+    SWEEP = "sweep"  # recurring: stuck videos, expired holds, jobs of dead workers
 
 
 @attrs.frozen

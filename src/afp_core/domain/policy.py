@@ -21,6 +21,11 @@ class VideoTiming:
     # a create call nobody saw end is given this long before it is judged lost (far above any
     # provider timeout, so a slow call is never mistaken for a dead worker)
     submit_in_doubt_after: timedelta = timedelta(minutes=10)
+    max_result_bytes: int = 512 * 1024 * 1024  # a larger download fails the video
+    sweep_every: timedelta = timedelta(seconds=60)  # how often the sweeper job runs
+    # a job `running` longer than this lost its worker and goes back to `waiting` (far above
+    # the longest job, a large download, so a slow job is not run twice)
+    job_lease: timedelta = timedelta(minutes=15)
 
     @property
     def hold_ttl(self) -> timedelta:

@@ -93,6 +93,13 @@ class JobQueue(Protocol):
         """When the earliest waiting job is due, or None when there are none."""
         ...
 
+    async def requeue_stale(self, older_than: datetime) -> int:
+        """Put jobs `running` since before `older_than` (their worker died: the lease ran out)
+        back to `waiting` at their old `run_at` (due at once); returns how many. A stale job
+        whose dedupe key a waiting job already holds is failed instead (that one does its
+        work). Every use case a job runs is idempotent, so a job run twice is harmless."""
+        ...
+
 
 __all__ = [
     "JobQueue",

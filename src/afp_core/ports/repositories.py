@@ -107,12 +107,15 @@ class VideoRepository(Protocol):
         ...
 
     async def count_all_by_status(self) -> Mapping[VideoStatus, int]:
-        """How many videos every user has together in each status (none: left out), for
-        metrics and admins."""
+        """How many videos every user has together in each status (admin; none: left out)."""
         ...
 
-    async def count_all_by_status(self) -> Mapping[VideoStatus, int]:
-        """How many videos every user has together in each status (admin; none: left out)."""
+    async def stuck(
+        self, now: datetime, *, submit_started_before: datetime, limit: int = 500
+    ) -> Sequence[Video]:
+        """Every user's videos that have not ended and either passed their deadline
+        (`deadline <= now`) or are QUEUED with a create call in flight since before
+        `submit_started_before`; earliest deadline first (for the sweeper)."""
         ...
 
 

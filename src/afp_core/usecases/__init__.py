@@ -1,7 +1,8 @@
 """Use cases: one per module, a verb+noun class with `async def execute(command)`.
 
 Use cases never import each other; shared steps live in private helpers: money moves in
-`_settlement`, opening an account in `_accounts`, issuing tokens in `_credentials`.
+`_settlement`, opening an account in `_accounts`, issuing tokens in `_credentials`, failing
+stuck videos and expiring holds in `_recovery`.
 """
 
 from afp_core.usecases.adjust_credits import (
@@ -102,6 +103,10 @@ from afp_core.usecases.list_all_videos import (
     ListAllVideos,
     ListAllVideosQuery,
 )
+from afp_core.usecases.list_social_connections import (
+    ListSocialConnections,
+    ListSocialConnectionsQuery,
+)
 from afp_core.usecases.list_transactions import (
     ListTransactions,
     ListTransactionsQuery,
@@ -188,6 +193,11 @@ from afp_core.usecases.submit_video import (
     SubmitVideoCommand,
     SubmitVideoResult,
 )
+from afp_core.usecases.sweep_stuck_work import (
+    SweepStuckWork,
+    SweepStuckWorkCommand,
+    SweepStuckWorkResult,
+)
 from afp_core.usecases.write_script import (
     WriteScript,
     WriteScriptCommand,
@@ -258,6 +268,8 @@ __all__ = [
     "ListApiKeysCommand",
     "ListPosts",
     "ListPostsQuery",
+    "ListSocialConnections",
+    "ListSocialConnectionsQuery",
     "ListTransactions",
     "ListTransactionsQuery",
     "ListUsers",
@@ -306,6 +318,9 @@ __all__ = [
     "SubmitVideo",
     "SubmitVideoCommand",
     "SubmitVideoResult",
+    "SweepStuckWork",
+    "SweepStuckWorkCommand",
+    "SweepStuckWorkResult",
     "TransactionPage",
     "UserAccount",
     "UserPage",

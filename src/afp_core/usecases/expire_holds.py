@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import attrs
 
-from afp_core.domain.events import CreditsReleased
 from afp_core.ports.system import Clock
 from afp_core.ports.unit_of_work import UnitOfWorkFactory
+from afp_core.usecases._recovery import expire_due_holds
 
 
 @attrs.frozen
@@ -30,11 +30,6 @@ class ExpireHolds:
     async def execute(self, command: ExpireHoldsCommand) -> ExpireHoldsResult:
         now = self._clock.now()
         async with self._uow() as uow:
-            receipts = await uow.ledger.expire_due(now, limit=command.limit)
-            for receipt in receipts:
-                if receipt.hold_id is not None:
-                    uow.events.record(
-                        CreditsReleased(now, receipt.user_id, receipt.hold_id, receipt.amount)
-                    )
+            receipts = await expire_due_holds(uow, now, limit=command.limit)
             await uow.commit()
         return ExpireHoldsResult(len(receipts), sum(r.amount for r in receipts))

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import attrs
 
-from afp_core.domain.errors import DomainError, ProviderUnavailable
+from afp_core.domain.errors import DomainError, InvalidMedia, ProviderUnavailable
 from afp_core.domain.ids import VideoId
 from afp_core.domain.jobs import Job, JobName
+from afp_core.domain.media import check_mp4
 from afp_core.domain.policy import VideoTiming
 from afp_core.domain.video import Video, VideoStatus
 from afp_core.ports.generation import MediaStorage, TaskState, VideoGenerator
@@ -32,7 +33,8 @@ class PollVideo:
     """Observe a submitted video and hand the outcome to `settle_video`.
 
     Still rendering: poll again on the backoff schedule. Succeeded: download the result at
-    once (provider URLs expire), store it, then schedule settlement. Failed, or past the
+    once (provider URLs expire), check it is an MP4 of a sane size (anything else fails the
+    video, never charged), store it, then schedule settlement. Failed, or past the
     deadline: schedule settlement as failed. Polling a video that has ended does nothing, so
     late or repeated reports can never charge twice or charge a failed video.
     """
@@ -71,9 +73,13 @@ class PollVideo:
             return await self._settle(video, "failed", reason=f"render failed: {reason}")
         try:
             data = await self._generator.download(status.result_url)
+            check_mp4(data, max_bytes=self._timing.max_result_bytes)
             stored = await self._storage.put(
                 f"videos/{video.user_id}/{video.id}.mp4", data, "video/mp4"
             )
+        except InvalidMedia as error:
+            reason = f"the provider returned something that is not an MP4 video: {error.message}"
+            return await self._settle(video, "failed", reason=reason)
         except DomainError as error:
             if isinstance(error, ProviderUnavailable):
                 return await self._again(video, progressed=True)

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 import attrs
 
 from afp_core.domain.batch import Batch, BatchItem, BatchRow, BatchStatus
+from afp_core.domain.batch_csv import OPTION_COLUMNS
 from afp_core.domain.errors import InvalidRows, RowError, ValidationFailed
 from afp_core.domain.events import BatchStarted, CreditsHeld
 from afp_core.domain.idempotency import IdempotencyRecord, check_key, fingerprint
@@ -16,10 +17,6 @@ from afp_core.domain.policy import BatchLimits
 from afp_core.domain.pricing import PlanTier, PriceTable
 from afp_core.ports.system import Clock, IdGenerator
 from afp_core.ports.unit_of_work import UnitOfWorkFactory
-
-OPTION_COLUMNS = frozenset(
-    {"script", "language", "tone", "model", "aspect_ratio", "duration_s", "variants", "notes"}
-)
 
 
 @attrs.frozen

@@ -20,6 +20,7 @@ from afp_core.domain.video import Video, VideoStatus
 from afp_core.ports.generation import VideoGenerator, VideoRequest
 from afp_core.ports.system import Clock
 from afp_core.ports.unit_of_work import UnitOfWorkFactory
+from afp_core.usecases._recovery import defer_failure, unconfirmed_submit
 
 
 @attrs.frozen
@@ -87,7 +88,7 @@ class SubmitVideo:
         except ProviderOutOfCredits as error:
             return await self._pause(video, error.message)
         except ProviderOutcomeUnknown as error:
-            return await self._give_up(video, _unconfirmed(error.message))
+            return await self._give_up(video, unconfirmed_submit(error.message))
         except ProviderUnavailable as error:
             return await self._retry(video, error.message)
         now = self._clock.now()
@@ -121,7 +122,7 @@ class SubmitVideo:
                 await uow.commit()
             return SubmitVideoResult(video.id, video.status, "retry_scheduled")
         return await self._give_up(
-            video, _unconfirmed("the worker stopped during the provider call")
+            video, unconfirmed_submit("the worker stopped during the provider call")
         )
 
     async def _retry(self, video: Video, message: str) -> SubmitVideoResult:
@@ -168,22 +169,7 @@ class SubmitVideo:
         return SubmitVideoResult(video.id, video.status, "paused")
 
     async def _give_up(self, video: Video, reason: str) -> SubmitVideoResult:
-        now = self._clock.now()
         async with self._uow() as uow:
-            await uow.jobs.defer(
-                Job(
-                    JobName.SETTLE_VIDEO,
-                    {"video_id": video.id, "outcome": "failed", "reason": reason},
-                    run_at=now,
-                    dedupe_key=f"settle:{video.id}",
-                )
-            )
+            await defer_failure(uow, video.id, reason, self._clock.now())
             await uow.commit()
         return SubmitVideoResult(video.id, video.status, "settle_scheduled")
-
-
-def _unconfirmed(detail: str) -> str:
-    return (
-        f"the provider may have started the render but did not confirm it ({detail}); "
-        "it was not resubmitted, so it is never paid for twice"
-    )

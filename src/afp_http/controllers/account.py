@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from litestar import Controller, get
 
-from afp_core.usecases import GetAccountSummaryQuery
+from afp_core.usecases import GetAccountSummaryQuery, ListTransactionsQuery
 from afp_http.auth import PUBLIC, SECURITY
 from afp_http.deps import ContainerDep, PageDep, PrincipalDep
 from afp_http.openapi import problems
@@ -46,14 +46,14 @@ class AccountController(Controller):
     async def transactions(
         self, principal: PrincipalDep, page: PageDep, container: ContainerDep
     ) -> Page[TransactionOut]:
-        # GetAccountSummary reads the newest `recent` entries; a journal use case with an
-        # offset and a total would read one page only
-        summary = await container.get_account_summary().execute(
-            GetAccountSummaryQuery(principal.user_id, recent=page.offset + page.limit)
+        found = await container.list_transactions().execute(
+            ListTransactionsQuery(principal.user_id, limit=page.limit, offset=page.offset)
         )
-        entries = summary.recent_entries[page.offset : page.offset + page.limit]
         return Page[TransactionOut](
-            items=[TransactionOut.of(e) for e in entries], limit=page.limit, offset=page.offset
+            items=[TransactionOut.of(e) for e in found.items],
+            limit=page.limit,
+            offset=page.offset,
+            total=found.total,
         )
 
     @get("/pricing", opt={PUBLIC: True}, summary="Video prices per model and duration, and packs")

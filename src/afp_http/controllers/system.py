@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, Response, get
+from litestar.openapi import ResponseSpec
 
 from afp_bootstrap import ConfigurationError, open_database
 from afp_http.auth import PUBLIC
@@ -31,7 +32,8 @@ class SystemController(Controller):
 
     @get(
         "/ready",
-        responses=problems(503),
+        # the handler returns `Response[Any]` (ready or a problem): the 200 body is named here
+        responses={200: ResponseSpec(HealthOut, description="Ready"), **problems(503)},
         summary="Readiness: the database is reachable and its schema is current",
     )
     async def ready(
@@ -47,5 +49,5 @@ class SystemController(Controller):
     async def metrics(
         self, request: Request[Any, Any, Any], container: ContainerDep
     ) -> Response[bytes]:
-        body = services(request).metrics.render(container)
+        body = await services(request).metrics.render(container)
         return Response(body, media_type=PROMETHEUS_TEXT)

@@ -85,6 +85,7 @@ def test_real_mode_wraps_every_provider_in_the_resilience_decorators() -> None:
     assert type(container.moderator()).__name__ == "ResilientModerator"
     assert type(container.video_generator()).__name__ == "LocalModelRouter"
     assert container.publishers() == {}  # nothing is faked in production
+    assert container.payments() == {}
     assert [s.name for s in container.breakers().snapshots()] == ["kie", "openai"]
 
 
@@ -111,7 +112,7 @@ def test_a_malformed_local_video_size_is_refused() -> None:
 def test_an_unsupported_storage_url_is_a_configuration_error() -> None:
     with pytest.raises(ConfigurationError, match="AFP_STORAGE_URL"):
         build_container(
-            Settings(_env_file=None, providers="fake", storage_url="s3://bucket/x")  # type: ignore[call-arg]
+            Settings(_env_file=None, providers="fake", storage_url="ftp://bucket/x")  # type: ignore[call-arg]
         )
 
 

@@ -72,7 +72,7 @@ def test_a_bad_setting_is_a_one_line_configuration_error(monkeypatch: pytest.Mon
 
 
 def test_an_unsupported_storage_url_fails_before_any_work(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AFP_STORAGE_URL", "s3://bucket/videos")
+    monkeypatch.setenv("AFP_STORAGE_URL", "ftp://bucket/videos")
     result = runner.invoke(app, ["demo"])
     assert result.exit_code == 2
     assert "AFP_STORAGE_URL" in result.stderr
