@@ -48,6 +48,7 @@ def serve(
     if not demo:
         with fail_on_domain_errors():
             app = create_app_from_settings()
+            asyncio.run(_check_database(app.state.services.container))
         uvicorn.run(app, host=host, port=port, log_config=None)
         return
     with tempfile.TemporaryDirectory(prefix="afp-serve-demo-") as folder:
@@ -88,9 +89,21 @@ def _demo_container(folder: Path) -> Container:
     return container
 
 
+async def _check_database(container: Container) -> None:
+    """Refuse, before the server starts, a database that cannot be used or is behind (exit 2
+    with `run afp migrate`), instead of a failed application start-up."""
+    from afp_bootstrap import close_database, open_database
+
+    try:
+        await open_database(container)
+    finally:
+        await close_database(container)
+
+
 async def _seed(container: Container) -> list[DemoLogin]:
     """Migrate, then make an admin and a demo user with credits; every login is printed."""
     from afp_bootstrap import close_database, open_database
+    from afp_bootstrap.jobs import schedule_sweep
     from afp_core.domain.users import Role
     from afp_core.usecases import (
         AdjustCreditsCommand,
@@ -119,6 +132,7 @@ async def _seed(container: Container) -> list[DemoLogin]:
                 admin.user.id, user.user.id, DEMO_CREDITS, "demo credits", "demo-seed"
             )
         )
+        await schedule_sweep(container)  # the in-process worker also sweeps stuck work
     finally:
         await close_database(container)  # the server's event loop opens its own connections
     return [

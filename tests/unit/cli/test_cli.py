@@ -107,3 +107,9 @@ def test_migrate_then_operate_on_the_embedded_database(tmp_path: Path) -> None:
     assert runner.invoke(app, ["migrate"]).exit_code == 0  # idempotent
     checked = runner.invoke(app, ["admin", "reconcile"])
     assert (checked.exit_code, checked.stdout.strip()) == (0, "ledger consistent")
+
+
+def test_serve_refuses_a_database_that_was_never_migrated_before_starting() -> None:
+    result = runner.invoke(app, ["serve", "--port", "8799"])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines()[-1].endswith("run `afp migrate`")
