@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bench import http, ledger, pipeline, scrape
+from bench import http, ledger, pipeline, scrape, soak
 
 
 def main() -> None:
@@ -13,6 +13,7 @@ def main() -> None:
     asyncio.run(pipeline.run())
     scrape.run()
     http.run()
+    soak.run()
 
 
 if __name__ == "__main__":

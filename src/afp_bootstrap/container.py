@@ -6,6 +6,8 @@ Real or fake adapters are chosen from `Settings`; tests replace any provider wit
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from dependency_injector import containers, providers
 from sqlalchemy.exc import DBAPIError
 
@@ -57,6 +59,7 @@ from afp_core.usecases import (
     GetBatchStatus,
     GetPost,
     GetVideo,
+    GetVideoStatus,
     HandlePaymentNotice,
     HandleVideoCallback,
     ListAllVideos,
@@ -82,8 +85,12 @@ from afp_core.usecases import (
     StartVideo,
     SubmitVideo,
     SweepStuckWork,
+    VerifiedTokens,
     WriteScript,
 )
+
+if TYPE_CHECKING:
+    from procrastinate import App
 
 
 def _price_table(settings: Settings) -> PriceTable:
@@ -120,16 +127,31 @@ def _database(settings: Settings, ids: IdGenerator) -> InMemoryDatabase | SqlDat
     url = settings.database_url
     if url.startswith("memory:"):
         return InMemoryDatabase(ids)
+    if settings.job_queue == "procrastinate" and not url.startswith(("postgresql", "postgres")):
+        raise ConfigurationError("AFP_JOB_QUEUE=procrastinate needs a postgresql:// database")
     if url.startswith(("sqlite", "postgresql", "postgres")):
-        return SqlDatabase.from_url(url, ids)
+        return SqlDatabase.from_url(url, ids, procrastinate=settings.job_queue == "procrastinate")
     raise ConfigurationError(
         f"AFP_DATABASE_URL {url!r}: use sqlite:///FILE, postgresql://... or memory://"
     )
 
 
-def _job_queue(db: InMemoryDatabase | SqlDatabase) -> JobQueue:
+def _procrastinate(settings: Settings) -> App | None:
+    """procrastinate's app (`AFP_JOB_QUEUE=procrastinate`), opened by `afp worker`."""
+    if settings.job_queue != "procrastinate":
+        return None
+    from afp_adapters.procrastinate import procrastinate_app  # noqa: PLC0415 - optional
+
+    return procrastinate_app(settings.database_url)
+
+
+def _job_queue(db: InMemoryDatabase | SqlDatabase, app: App | None) -> JobQueue:
     if isinstance(db, InMemoryDatabase):
         return InMemoryJobQueue(db)
+    if app is not None:
+        from afp_adapters.procrastinate import ProcrastinateJobQueue  # noqa: PLC0415 - optional
+
+        return ProcrastinateJobQueue(app)
     return SqlJobQueue(db.engine)
 
 
@@ -153,7 +175,8 @@ class Container(containers.DeclarativeContainer):
 
     database = providers.Singleton(_database, checked_settings, ids)
     uow = providers.Callable(lambda db: db.unit_of_work, database)
-    job_queue = providers.Singleton(_job_queue, database)
+    procrastinate = providers.Singleton(_procrastinate, checked_settings)
+    job_queue = providers.Singleton(_job_queue, database, procrastinate)
 
     breakers = providers.Singleton(BreakerRegistry)  # one circuit breaker per provider
     kie_callbacks = providers.Singleton(choose.kie_callbacks, checked_settings)
@@ -175,6 +198,8 @@ class Container(containers.DeclarativeContainer):
     publishers = providers.Singleton(_publishers, checked_settings)
     # always argon2id; tests override it with the instant `FakePasswordHasher`
     password_hasher = providers.Singleton(Argon2PasswordHasher)
+    # bearer tokens verified in the last 5 s (this process); see afp_core.usecases.authenticate
+    verified_tokens = providers.Singleton(VerifiedTokens)
 
     # ---------------------------------------------------------------- use cases
     create_user = providers.Factory(CreateUser, uow, clock, ids)
@@ -211,6 +236,7 @@ class Container(containers.DeclarativeContainer):
     cancel_batch = providers.Factory(CancelBatch, uow, clock)
     get_batch_status = providers.Factory(GetBatchStatus, uow)
     get_video = providers.Factory(GetVideo, uow)
+    get_video_status = providers.Factory(GetVideoStatus, uow)
     list_videos = providers.Factory(ListVideos, uow)
     create_checkout = providers.Factory(CreateCheckout, uow, payments, prices, clock, ids)
     handle_payment_notice = providers.Factory(HandlePaymentNotice, uow, payments, clock)
@@ -235,11 +261,11 @@ class Container(containers.DeclarativeContainer):
     sweep_stuck_work = providers.Factory(SweepStuckWork, uow, job_queue, clock, video_timing)
     sign_up = providers.Factory(SignUp, uow, password_hasher, clock, ids)
     log_in = providers.Factory(LogIn, uow, password_hasher, clock, ids)
-    log_out = providers.Factory(LogOut, uow, clock)
-    authenticate = providers.Factory(Authenticate, uow, clock)
+    log_out = providers.Factory(LogOut, uow, clock, verified_tokens)
+    authenticate = providers.Factory(Authenticate, uow, clock, verified_tokens)
     create_api_key = providers.Factory(CreateApiKey, uow, clock, ids)
     list_api_keys = providers.Factory(ListApiKeys, uow)
-    revoke_api_key = providers.Factory(RevokeApiKey, uow, clock)
+    revoke_api_key = providers.Factory(RevokeApiKey, uow, clock, verified_tokens)
     list_transactions = providers.Factory(ListTransactions, uow)
     count_videos_by_status = providers.Factory(CountVideosByStatus, uow)
     recall_response = providers.Factory(RecallResponse, uow)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import structlog
 
 from afp_bootstrap.container import Container
+from afp_bootstrap.errors import ConfigurationError
 from afp_bootstrap.worker import Handler, JobRunner
 from afp_core.domain.ids import BatchId, BatchItemId, PostId, VideoId
 from afp_core.domain.jobs import Job, JobName, JobPayload
@@ -19,6 +21,9 @@ from afp_core.usecases import (
     SubmitVideoCommand,
     SweepStuckWorkCommand,
 )
+
+if TYPE_CHECKING:
+    from afp_adapters.procrastinate import ProcrastinateWorker
 
 SWEEP_KEY = "sweep"  # at most one sweeper job waits, however many workers seed it
 log = structlog.get_logger("afp.worker")
@@ -96,4 +101,14 @@ def job_runner(c: Container) -> JobRunner:
     return JobRunner(c.job_queue(), job_handlers(c), c.clock())
 
 
-__all__ = ["SWEEP_KEY", "job_handlers", "job_runner", "schedule_sweep"]
+def procrastinate_worker(c: Container) -> ProcrastinateWorker:
+    """procrastinate's worker over the same handlers (`AFP_JOB_QUEUE=procrastinate`)."""
+    from afp_adapters.procrastinate import ProcrastinateWorker  # noqa: PLC0415 - optional
+
+    app = c.procrastinate()
+    if app is None:
+        raise ConfigurationError("procrastinate's worker needs AFP_JOB_QUEUE=procrastinate")
+    return ProcrastinateWorker(app, job_handlers(c))
+
+
+__all__ = ["SWEEP_KEY", "job_handlers", "job_runner", "procrastinate_worker", "schedule_sweep"]

@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     )
 
     database_url: str = "sqlite+aiosqlite:///./afp.db"
+    # "table": our `jobs` table and the built-in worker (SQLite or PostgreSQL);
+    # "procrastinate": procrastinate's queue and workers (PostgreSQL only)
+    job_queue: Literal["table", "procrastinate"] = "table"
     providers: Literal["fake", "real"] | None = None
     openai_api_key: SecretStr | None = None
     kie_api_key: SecretStr | None = None

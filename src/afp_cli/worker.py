@@ -6,7 +6,8 @@ and the exit code is 0 (a second signal stops at once; the interrupted job goes 
 queue when its lease runs out). `--concurrency N` runs N loops in one process: on PostgreSQL
 they claim with `FOR UPDATE SKIP LOCKED`, so each job runs once; on SQLite one loop is enough
 (writes are serialised, more loops only wait on each other). More processes may run side by
-side on PostgreSQL.
+side on PostgreSQL. With `AFP_JOB_QUEUE=procrastinate` (PostgreSQL) procrastinate's worker
+runs the jobs instead, `--concurrency` of them at a time, with the same graceful stop.
 """
 
 from __future__ import annotations
@@ -86,6 +87,9 @@ async def run_worker(
     try:
         await schedule_sweep(container)
         log.info("worker.started", concurrency=concurrency, database=_dialect(url))
+        if container.checked_settings().job_queue == "procrastinate":
+            await _run_procrastinate(container, stop, concurrency=concurrency)
+            return
         runners = [job_runner(container) for _ in range(concurrency)]
         await asyncio.gather(
             *(r.run_forever(stop, idle_poll_s=idle_poll_s, batch=1) for r in runners)
@@ -95,6 +99,18 @@ async def run_worker(
         for sig in signals:
             loop.remove_signal_handler(sig)
         await close_database(container)
+
+
+async def _run_procrastinate(
+    container: Container, stop: asyncio.Event, *, concurrency: int
+) -> None:
+    """procrastinate's worker (`AFP_JOB_QUEUE=procrastinate`): `concurrency` jobs at a time."""
+    from afp_bootstrap.jobs import procrastinate_worker
+
+    worker = procrastinate_worker(container)
+    async with worker.app.open_async():
+        await worker.run(stop, concurrency=concurrency)
+    log.info("worker.stopped", jobs=worker.ran, queue="procrastinate")
 
 
 def _dialect(url: str) -> str:

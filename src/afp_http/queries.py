@@ -23,7 +23,7 @@ def _uow(container: Container) -> UnitOfWorkFactory:
 
 
 async def get_video(container: Container, user_id: UserId, video_id: VideoId) -> Video:
-    async with _uow(container)() as uow:
+    async with _uow(container)(read_only=True) as uow:
         return await uow.videos.get(user_id, video_id)
 
 
@@ -35,7 +35,7 @@ async def list_videos(
     limit: int,
     offset: int,
 ) -> tuple[Sequence[Video], int]:
-    async with _uow(container)() as uow:
+    async with _uow(container)(read_only=True) as uow:
         videos = await uow.videos.list_for_user(user_id, status=status, limit=limit, offset=offset)
         counts = await uow.videos.count_by_status(user_id)
     total = counts.get(status, 0) if status is not None else sum(counts.values())

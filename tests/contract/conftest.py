@@ -7,7 +7,7 @@ implementation.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 import attrs
 import pytest
@@ -15,13 +15,13 @@ import pytest
 from afp_adapters.fakes import InMemoryDatabase, InMemoryJobQueue, SequentialIds
 from afp_adapters.sql import SqlDatabase, SqlJobQueue
 from afp_core.ports.commerce import JobQueue
-from afp_core.ports.unit_of_work import UnitOfWork
+from afp_core.ports.unit_of_work import UnitOfWorkFactory
 
 
 @attrs.define
 class Store:
     kind: str
-    uow: Callable[[], UnitOfWork]
+    uow: UnitOfWorkFactory
     queue: JobQueue
 
 

@@ -13,7 +13,7 @@ import pytest
 from afp_core.domain.credentials import Credential, CredentialKind, hash_token
 from afp_core.domain.errors import Conflict, NotFound
 from afp_core.domain.ids import UserId
-from afp_core.domain.users import User
+from afp_core.domain.users import Role, User
 from tests.contract.conftest import Store
 
 pytestmark = pytest.mark.contract
@@ -70,6 +70,19 @@ async def test_a_credential_round_trips_and_is_found_by_its_token_hash(store: St
         assert await uow.credentials.by_token_hash(key.token_hash) == key
         assert await uow.credentials.by_token_hash(hash_token("nope")) is None
         assert await uow.credentials.get(ALICE, "c1") == session
+
+
+async def test_a_credential_is_found_with_its_users_role_in_a_read_only_unit_of_work(
+    store: Store,
+) -> None:
+    await with_users(store)
+    await add(store, a_credential("c1", BOB))
+    async with store.uow(read_only=True) as uow:
+        assert await uow.credentials.holder_by_token_hash(a_credential("c1").token_hash) == (
+            a_credential("c1", BOB),
+            Role.USER,
+        )
+        assert await uow.credentials.holder_by_token_hash(hash_token("nope")) is None
 
 
 async def test_another_users_credential_is_not_found(store: Store) -> None:

@@ -185,6 +185,24 @@ async def test_another_users_video_is_not_found_but_workers_can_read_any(store: 
         assert await uow.videos.get_any(VideoId("v-1")) == a_video("v-1")
 
 
+async def test_a_videos_state_is_read_alone_in_a_read_only_unit_of_work(store: Store) -> None:
+    await add_users(store, ALICE, BOB)
+    failed = a_video("v-1", status=VideoStatus.FAILED)
+    failed.error_reason = "provider_error"
+    await committed(store, lambda uow: uow.videos.add(failed))
+    async with store.uow(read_only=True) as uow:
+        state = await uow.videos.state_of(ALICE, VideoId("v-1"))
+        assert (state.id, state.status, state.updated_at, state.error_reason) == (
+            "v-1",
+            VideoStatus.FAILED,
+            NOW,
+            "provider_error",
+        )
+        with pytest.raises(NotFound):
+            await uow.videos.state_of(BOB, VideoId("v-1"))
+        assert await uow.videos.get(ALICE, VideoId("v-1")) == failed  # no lock taken
+
+
 async def test_a_video_is_found_by_its_provider_task_id(store: Store) -> None:
     await add_users(store, ALICE)
     async with store.uow() as uow:

@@ -424,3 +424,14 @@ async def test_ledger_operations_for_a_user_that_does_not_exist_are_not_found(
         assert await uow.ledger.balance(ALICE) == AccountBalance(ALICE, 0, 0, 0)
         with pytest.raises(NotFound):
             await uow.users.get(GHOST)
+
+
+async def test_a_read_only_unit_of_work_reads_what_is_committed_and_sql_ones_refuse_to_commit(
+    store: Store,
+) -> None:
+    await add_users(store, UserId("u-ro"))
+    async with store.uow(read_only=True) as uow:
+        assert (await uow.users.get(UserId("u-ro"))).id == "u-ro"
+        if store.kind != "memory":  # the in-memory fake ignores the flag
+            with pytest.raises(RuntimeError, match="read-only"):
+                await uow.commit()

@@ -31,7 +31,12 @@ async def tables(url: str) -> set[str]:
             names = await conn.run_sync(lambda sync: sa.inspect(sync).get_table_names())
     finally:
         await engine.dispose()
-    return set(names) - {"alembic_version"}
+    return {n for n in names if not _foreign(n)} - {"alembic_version"}
+
+
+def _foreign(name: str | None) -> bool:
+    """procrastinate's own tables (migration 0006, PostgreSQL only): not in our models."""
+    return bool(name and name.startswith("procrastinate_"))
 
 
 async def schema_diff(url: str) -> list[object]:
@@ -41,7 +46,12 @@ async def schema_diff(url: str) -> list[object]:
             return await conn.run_sync(
                 lambda sync: compare_metadata(
                     MigrationContext.configure(
-                        sync, opts={"compare_type": True, "compare_server_default": True}
+                        sync,
+                        opts={
+                            "compare_type": True,
+                            "compare_server_default": True,
+                            "include_name": lambda name, *_: not _foreign(name),
+                        },
                     ),
                     metadata,
                 )

@@ -3,6 +3,7 @@
 `InMemoryCreditLedger` is the reference model every SQL ledger is compared with.
 """
 
+from afp_adapters.fakes.chaos import ChaosVideoGenerator
 from afp_adapters.fakes.jobs import InMemoryJobQueue
 from afp_adapters.fakes.ledger import InMemoryCreditLedger
 from afp_adapters.fakes.moderation import FakeContentModerator, FakeImageInspector
@@ -17,6 +18,7 @@ from afp_adapters.fakes.unit_of_work import InMemoryDatabase, InMemoryUnitOfWork
 from afp_adapters.fakes.video import FakeVideoGenerator, Outcome, Scenario, fake_mp4
 
 __all__ = [
+    "ChaosVideoGenerator",
     "FakeClock",
     "FakeContentModerator",
     "FakeImageInspector",

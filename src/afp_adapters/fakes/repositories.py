@@ -18,9 +18,9 @@ from afp_core.domain.ids import BatchId, PostId, PurchaseId, UserId, VideoId
 from afp_core.domain.jobs import Job
 from afp_core.domain.payments import PaymentProviderName, Purchase
 from afp_core.domain.social import OAuthState, Post, SocialConnection, SocialProvider
-from afp_core.domain.users import User
+from afp_core.domain.users import Role, User
 from afp_core.domain.video import Video, VideoStatus
-from afp_core.ports.repositories import UserTotals
+from afp_core.ports.repositories import UserTotals, VideoState
 from afp_core.ports.system import IdGenerator
 
 
@@ -77,6 +77,11 @@ class InMemoryCredentialRepository:
         found = next((c for c in self._t.credentials.values() if c.token_hash == token_hash), None)
         return copy.deepcopy(found)
 
+    async def holder_by_token_hash(self, token_hash: str) -> tuple[Credential, Role] | None:
+        found = await self.by_token_hash(token_hash)
+        user = self._t.users.get(found.user_id) if found is not None else None
+        return (found, user.role) if found is not None and user is not None else None
+
     async def get(self, user_id: UserId, credential_id: str) -> Credential:
         found = self._t.credentials.get(credential_id)
         if found is None or found.user_id != user_id:
@@ -114,6 +119,10 @@ class InMemoryVideoRepository:
         if video is None or video.user_id != user_id:
             raise NotFound(f"video {video_id} not found")
         return copy.deepcopy(video)
+
+    async def state_of(self, user_id: UserId, video_id: VideoId) -> VideoState:
+        video = await self.get(user_id, video_id)
+        return VideoState(video.id, video.status, video.updated_at, video.error_reason)
 
     async def get_any(self, video_id: VideoId) -> Video:
         video = self._t.videos.get(video_id)

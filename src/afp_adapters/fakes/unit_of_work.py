@@ -34,7 +34,8 @@ class InMemoryDatabase:
         self.lock = asyncio.Lock()
         self.commits = 0
 
-    def unit_of_work(self) -> InMemoryUnitOfWork:
+    def unit_of_work(self, *, read_only: bool = False) -> InMemoryUnitOfWork:
+        """`read_only` is accepted and ignored: every unit of work here is serialisable."""
         return InMemoryUnitOfWork(self)
 
 

@@ -1,7 +1,8 @@
 """`SqlDatabase`: an async engine set up for correctness on SQLite and PostgreSQL.
 
 SQLite (the embedded default): WAL journal, foreign keys on, a busy timeout, and every unit of
-work starts with `BEGIN IMMEDIATE`, so writers queue instead of failing half way.
+work starts with `BEGIN IMMEDIATE`, so writers queue instead of failing half way; a read-only
+one (`unit_of_work(read_only=True)`) sends no BEGIN, so readers never wait for writers.
 PostgreSQL: psycopg 3, READ COMMITTED; the ledger keeps its row locks to the last statements
 (a hold's is sent with COMMIT). The ledger's fast path switches psycopg's autocommit on for the
 rest of a transaction it begins itself; a connection still in autocommit is never handed out.
@@ -50,7 +51,10 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # a read-only unit of work sends no BEGIN: in WAL mode each of its statements reads a
+        # committed snapshot of its own and never waits for the write lock
+        if not connection.get_execution_options().get("afp_read_only"):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _configure_postgres(engine: AsyncEngine) -> None:
@@ -81,22 +85,32 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
 
 
 class SqlDatabase:
-    """Owns the engine; hands out units of work."""
+    """Owns the engine; hands out units of work. `procrastinate=True` (PostgreSQL only): units
+    of work defer their jobs into procrastinate's table instead of `jobs`."""
 
-    def __init__(self, engine: AsyncEngine, ids: IdGenerator) -> None:
+    def __init__(
+        self, engine: AsyncEngine, ids: IdGenerator, *, procrastinate: bool = False
+    ) -> None:
+        if procrastinate and engine.dialect.name != "postgresql":
+            raise ValueError("procrastinate's job queue needs PostgreSQL")
         self.engine = engine
         self.ids = ids
+        self.procrastinate = procrastinate
 
     @classmethod
-    def from_url(cls, url: str, ids: IdGenerator, *, pool_size: int = 10) -> SqlDatabase:
-        return cls(make_engine(url, pool_size=pool_size), ids)
+    def from_url(
+        cls, url: str, ids: IdGenerator, *, pool_size: int = 10, procrastinate: bool = False
+    ) -> SqlDatabase:
+        return cls(make_engine(url, pool_size=pool_size), ids, procrastinate=procrastinate)
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
-    def unit_of_work(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine, self.ids)
+    def unit_of_work(self, *, read_only: bool = False) -> SqlUnitOfWork:
+        return SqlUnitOfWork(
+            self.engine, self.ids, procrastinate=self.procrastinate, read_only=read_only
+        )
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -26,15 +27,37 @@ from afp_core.domain.ids import BatchId, PostId, PurchaseId, UserId, VideoId
 from afp_core.domain.jobs import Job
 from afp_core.domain.payments import PaymentProviderName, Purchase
 from afp_core.domain.social import OAuthState, Post, SocialConnection, SocialProvider
-from afp_core.domain.users import User, normalise_email
+from afp_core.domain.users import Role, User, normalise_email
 from afp_core.domain.video import TERMINAL, Video, VideoStatus
-from afp_core.ports.repositories import UserTotals
+from afp_core.ports.repositories import UserTotals, VideoState
 from afp_core.ports.system import IdGenerator
+
+# statements on the request path, built once (bound per call)
+_CREDENTIAL_HOLDER = (
+    sa.select(t.credentials, t.users.c.role.label("holder_role"))
+    .join(t.users, t.users.c.id == t.credentials.c.user_id)
+    .where(t.credentials.c.token_hash == sa.bindparam("token_hash"))
+)
+_USER_VIDEO = sa.select(t.videos).where(
+    (t.videos.c.id == sa.bindparam("video_id")) & (t.videos.c.user_id == sa.bindparam("user_id"))
+)
+_USER_VIDEO_LOCKED = _USER_VIDEO.with_for_update()
+_USER_VIDEO_STATE = sa.select(
+    t.videos.c.id, t.videos.c.status, t.videos.c.updated_at, t.videos.c.error_reason
+).where(
+    (t.videos.c.id == sa.bindparam("video_id")) & (t.videos.c.user_id == sa.bindparam("user_id"))
+)
 
 
 class _Repo:
-    def __init__(self, conn: AsyncConnection) -> None:
+    """`lock=False` (a read-only unit of work): aggregates are loaded without row locks."""
+
+    def __init__(self, conn: AsyncConnection, *, lock: bool = True) -> None:
         self._c = conn
+        self._lock = lock
+
+    def _locked(self, query: sa.Select[Any]) -> Any:
+        return for_update(self._c, query) if self._lock else query
 
     async def _insert(
         self, table: sa.Table, values: dict[str, object], what: str, *, expected: bool = False
@@ -118,6 +141,10 @@ class SqlCredentialRepository(_Repo):
         row = (await self._c.execute(query)).first()
         return m.credential_from(row._mapping) if row else None
 
+    async def holder_by_token_hash(self, token_hash: str) -> tuple[Credential, Role] | None:
+        row = (await self._c.execute(_CREDENTIAL_HOLDER, {"token_hash": token_hash})).first()
+        return (m.credential_from(row._mapping), Role(row.holder_role)) if row else None
+
     async def get(self, user_id: UserId, credential_id: str) -> Credential:
         c = t.credentials.c
         query = sa.select(t.credentials).where((c.id == credential_id) & (c.user_id == user_id))
@@ -160,19 +187,35 @@ class SqlVideoRepository(_Repo):
         await self._insert(t.videos, m.video_values(video), f"video {video.id}")
 
     async def _one(self, where: sa.ColumnElement[bool], what: str) -> Video:
-        query = for_update(self._c, sa.select(t.videos).where(where))
+        query = self._locked(sa.select(t.videos).where(where))
         row = (await self._c.execute(query)).first()
         if row is None:
             raise NotFound(f"{what} not found")
         return m.video_from(row._mapping)
 
     async def get(self, user_id: UserId, video_id: VideoId) -> Video:
-        return await self._one(
-            (t.videos.c.id == video_id) & (t.videos.c.user_id == user_id), f"video {video_id}"
+        # built once: composing and caching the statement cost more than running it
+        query = (
+            _USER_VIDEO_LOCKED
+            if self._lock and self._c.dialect.name == "postgresql"
+            else _USER_VIDEO
         )
+        row = (await self._c.execute(query, {"video_id": video_id, "user_id": user_id})).first()
+        if row is None:
+            raise NotFound(f"video {video_id} not found")
+        return m.video_from(row._mapping)
 
     async def get_any(self, video_id: VideoId) -> Video:
         return await self._one(t.videos.c.id == video_id, f"video {video_id}")
+
+    async def state_of(self, user_id: UserId, video_id: VideoId) -> VideoState:
+        params = {"video_id": video_id, "user_id": user_id}
+        row = (await self._c.execute(_USER_VIDEO_STATE, params)).first()
+        if row is None:
+            raise NotFound(f"video {video_id} not found")
+        return VideoState(
+            VideoId(row.id), VideoStatus(row.status), row.updated_at, row.error_reason
+        )
 
     async def by_task_id(self, provider_task_id: str) -> Video | None:
         row = (
@@ -260,7 +303,7 @@ class SqlBatchRepository(_Repo):
         )
 
     async def _one(self, where: sa.ColumnElement[bool], batch_id: BatchId) -> Batch:
-        query = for_update(self._c, sa.select(t.video_batches).where(where))
+        query = self._locked(sa.select(t.video_batches).where(where))
         row = (await self._c.execute(query)).first()
         if row is None:
             raise NotFound(f"batch {batch_id} not found")
@@ -390,7 +433,7 @@ class SqlPostRepository(_Repo):
         await self._insert(t.video_posts, m.post_values(post), f"post {post.id}")
 
     async def _one(self, where: sa.ColumnElement[bool], post_id: PostId) -> Post:
-        query = for_update(self._c, sa.select(t.video_posts).where(where))
+        query = self._locked(sa.select(t.video_posts).where(where))
         row = (await self._c.execute(query)).first()
         if row is None:
             raise NotFound(f"post {post_id} not found")

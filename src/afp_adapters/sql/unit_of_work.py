@@ -17,6 +17,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
 from afp_adapters.sql.ledger import PgTransaction, SqlCreditLedger
+from afp_adapters.sql.procrastinate_outbox import ProcrastinateJobOutbox
 from afp_adapters.sql.repositories import (
     MemoryEventLog,
     SqlBatchRepository,
@@ -35,34 +36,57 @@ from afp_core.domain.events import DomainEvent
 from afp_core.ports.system import IdGenerator
 
 log = structlog.get_logger("afp.events")
+# a read-only unit of work's connection. SQLite: `afp_read_only` tells database.py's `begin`
+# hook to send no `BEGIN IMMEDIATE` (the driver is in autocommit mode already). PostgreSQL:
+# AUTOCOMMIT keeps psycopg from sending BEGIN and ROLLBACK (the pool restores the isolation
+# level when the connection is returned)
+READ_ONLY_OPTIONS: dict[str, dict[str, object]] = {
+    "sqlite": {"afp_read_only": True},
+    "postgresql": {"afp_read_only": True, "isolation_level": "AUTOCOMMIT"},
+}
 
 
 class SqlUnitOfWork:
-    """Implements `UnitOfWork`; single use."""
+    """Implements `UnitOfWork`; single use. `procrastinate`: jobs go to procrastinate's
+    table (PostgreSQL) instead of ours."""
 
-    def __init__(self, engine: AsyncEngine, ids: IdGenerator) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        ids: IdGenerator,
+        *,
+        procrastinate: bool = False,
+        read_only: bool = False,
+    ) -> None:
         self._engine = engine
         self._ids = ids
+        self._procrastinate = procrastinate
+        self._read_only = read_only
         self._conn: AsyncConnection | None = None
         self._tx: AsyncTransaction | None = None
         self._pg: PgTransaction | None = None
         self._used = False
 
     def _bind(self, conn: AsyncConnection) -> None:
+        lock = not self._read_only
         self.users = SqlUserRepository(conn)
-        self.videos = SqlVideoRepository(conn)
-        self.batches = SqlBatchRepository(conn)
+        self.videos = SqlVideoRepository(conn, lock=lock)
+        self.batches = SqlBatchRepository(conn, lock=lock)
         self.purchases = SqlPurchaseRepository(conn)
         self.webhooks = SqlWebhookInbox(conn)
         self.connections = SqlSocialConnectionRepository(conn)
         self.oauth_states = SqlOAuthStateRepository(conn)
-        self.posts = SqlPostRepository(conn)
+        self.posts = SqlPostRepository(conn, lock=lock)
         self.idempotency = SqlIdempotencyRepository(conn)
         self.credentials = SqlCredentialRepository(conn)
         if conn.dialect.name == "postgresql":
             self._pg = PgTransaction(conn)
         self.ledger = SqlCreditLedger(conn, self._ids, self._pg)
-        self.jobs = SqlJobOutbox(conn, self._ids, datetime.now(UTC))
+        self.jobs: SqlJobOutbox | ProcrastinateJobOutbox
+        if self._procrastinate:
+            self.jobs = ProcrastinateJobOutbox(conn)
+        else:
+            self.jobs = SqlJobOutbox(conn, self._ids, datetime.now(UTC))
         self.events = MemoryEventLog()
 
     async def __aenter__(self) -> Self:
@@ -70,7 +94,17 @@ class SqlUnitOfWork:
             raise RuntimeError("a unit of work is single-use; ask the factory for a new one")
         self._used = True
         self._conn = await self._engine.connect()
-        if self._conn.dialect.name != "postgresql":
+        if self._read_only:
+            # no transaction: every statement reads the latest committed rows on its own, and
+            # waits for no writer (SQLite: no `BEGIN IMMEDIATE`, see database.py; PostgreSQL:
+            # autocommit, so no BEGIN/ROLLBACK round trips); nothing is locked
+            try:
+                options = READ_ONLY_OPTIONS[self._conn.dialect.name]
+                self._conn = await self._conn.execution_options(**options)
+            except BaseException:
+                await self._conn.close()
+                raise
+        elif self._conn.dialect.name != "postgresql":
             # SQLite: `BEGIN IMMEDIATE` now (see database.py), so units of work queue here.
             # PostgreSQL: the transaction starts with the first statement (psycopg or the
             # ledger's fast path sends BEGIN then), so there is nothing to do yet.
@@ -106,6 +140,8 @@ class SqlUnitOfWork:
     async def commit(self) -> None:
         if self._conn is None:
             raise RuntimeError("commit outside the unit of work's block")
+        if self._read_only:
+            raise RuntimeError("a read-only unit of work cannot commit")
         if self._pg is not None:
             await self._pg.commit()  # a deferred hold statement and COMMIT, when there is one
             if self._conn.in_transaction():  # COMMIT, or only SQLAlchemy's bookkeeping

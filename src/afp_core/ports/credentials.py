@@ -7,6 +7,7 @@ from typing import Protocol
 
 from afp_core.domain.credentials import Credential
 from afp_core.domain.ids import UserId
+from afp_core.domain.users import Role
 
 
 class CredentialRepository(Protocol):
@@ -18,6 +19,11 @@ class CredentialRepository(Protocol):
 
     async def by_token_hash(self, token_hash: str) -> Credential | None:
         """The credential with this token hash, whatever its state (the caller judges it)."""
+        ...
+
+    async def holder_by_token_hash(self, token_hash: str) -> tuple[Credential, Role] | None:
+        """The credential with this token hash and its user's role, in one look-up; None when
+        there is no such credential (or, which cannot happen, no such user)."""
         ...
 
     async def get(self, user_id: UserId, credential_id: str) -> Credential:

@@ -64,6 +64,16 @@ class UserRepository(Protocol):
         ...
 
 
+@attrs.frozen
+class VideoState:
+    """Where a video is, without the rest of it (the status route's read)."""
+
+    id: VideoId
+    status: VideoStatus
+    updated_at: datetime
+    error_reason: str | None
+
+
 class VideoRepository(Protocol):
     async def add(self, video: Video) -> None:
         """Store a new video."""
@@ -75,6 +85,10 @@ class VideoRepository(Protocol):
 
     async def get_any(self, video_id: VideoId) -> Video:
         """A video by id for workers (no owner filter), or `NotFound`."""
+        ...
+
+    async def state_of(self, user_id: UserId, video_id: VideoId) -> VideoState:
+        """The user's video's status columns only, or `NotFound`; never locks."""
         ...
 
     async def by_task_id(self, provider_task_id: str) -> Video | None:
@@ -221,5 +235,6 @@ __all__ = [
     "UserRepository",
     "UserTotals",
     "VideoRepository",
+    "VideoState",
     "WebhookInbox",
 ]

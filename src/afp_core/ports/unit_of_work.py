@@ -84,8 +84,12 @@ class UnitOfWork(Protocol):
 
 
 class UnitOfWorkFactory(Protocol):
-    def __call__(self) -> UnitOfWork:
-        """A fresh unit of work."""
+    def __call__(self, *, read_only: bool = False) -> UnitOfWork:
+        """A fresh unit of work.
+
+        `read_only=True` is for queries that write nothing: an adapter may then skip the
+        transaction (each statement sees the latest committed data, and waits for no writer)
+        and take no row locks, and its `commit()` may refuse. Never write through one."""
         ...
 
 

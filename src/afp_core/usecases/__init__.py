@@ -17,6 +17,7 @@ from afp_core.usecases.assess_content import (
 from afp_core.usecases.authenticate import (
     Authenticate,
     AuthenticateCommand,
+    VerifiedTokens,
 )
 from afp_core.usecases.begin_social_connection import (
     BeginSocialConnection,
@@ -83,6 +84,7 @@ from afp_core.usecases.get_posts import (
 from afp_core.usecases.get_videos import (
     GetVideo,
     GetVideoQuery,
+    GetVideoStatus,
     ListVideos,
     ListVideosQuery,
     VideoPage,
@@ -256,6 +258,7 @@ __all__ = [
     "GetPostQuery",
     "GetVideo",
     "GetVideoQuery",
+    "GetVideoStatus",
     "HandlePaymentNotice",
     "HandlePaymentNoticeCommand",
     "HandlePaymentNoticeResult",
@@ -324,6 +327,7 @@ __all__ = [
     "TransactionPage",
     "UserAccount",
     "UserPage",
+    "VerifiedTokens",
     "VideoPage",
     "WriteScript",
     "WriteScriptCommand",

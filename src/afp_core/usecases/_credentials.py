@@ -7,13 +7,17 @@ the `IdGenerator` port: ids may be predictable (the fakes' are), secrets must no
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from collections import OrderedDict
+from datetime import datetime, timedelta
+
+import attrs
 
 from afp_core.domain.credentials import (
     TOKEN_BYTES,
     TOKEN_PREFIX,
     Credential,
     CredentialKind,
+    Principal,
     SessionPolicy,
     hash_token,
 )
@@ -67,3 +71,47 @@ async def open_session(
         expires_at=expires_at,
     )
     return token, expires_at
+
+
+@attrs.frozen
+class _Verified:
+    principal: Principal
+    until: datetime  # the entry's end: its TTL, or the credential's expiry if sooner
+    last_used_at: datetime | None  # an API key's, as stored (its touch is due a minute later)
+
+
+class VerifiedTokens:
+    """A bounded LRU of tokens verified in the last `ttl`, keyed by the token's SHA-256.
+
+    Only what the database said is kept (a principal, never a token); refusals are not kept.
+    `forget` drops an entry and makes every verification still in flight unable to store its
+    result, so a token revoked in this process is refused by the next request."""
+
+    def __init__(self, ttl: timedelta = timedelta(seconds=5), max_entries: int = 10_000) -> None:
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self._entries: OrderedDict[str, _Verified] = OrderedDict()
+        self.generation = 0  # bumped by `forget`
+
+    def get(self, token_hash: str, now: datetime) -> _Verified | None:
+        found = self._entries.get(token_hash)
+        if found is None:
+            return None
+        if now >= found.until:
+            del self._entries[token_hash]
+            return None
+        self._entries.move_to_end(token_hash)
+        return found
+
+    def put(self, token_hash: str, entry: _Verified, generation: int) -> None:
+        """Keep `entry` unless a `forget` happened since `generation` was read."""
+        if generation != self.generation or self.ttl <= timedelta(0):
+            return
+        self._entries[token_hash] = entry
+        self._entries.move_to_end(token_hash)
+        while len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
+
+    def forget(self, token_hash: str) -> None:
+        self.generation += 1
+        self._entries.pop(token_hash, None)

@@ -16,7 +16,7 @@ class CountVideosByStatus:
         self._uow = uow
 
     async def execute(self) -> Mapping[VideoStatus, int]:
-        async with self._uow() as uow:
+        async with self._uow(read_only=True) as uow:
             counts = await uow.videos.count_all_by_status()
         return {status: counts.get(status, 0) for status in VideoStatus}
 

@@ -32,7 +32,7 @@ class GetAccountSummary:
         self._uow = uow
 
     async def execute(self, query: GetAccountSummaryQuery) -> AccountSummary:
-        async with self._uow() as uow:
+        async with self._uow(read_only=True) as uow:
             user = await uow.users.get(query.user_id)
             balance = await uow.ledger.balance(user.id)
             holds = await uow.ledger.open_holds(user.id)

@@ -33,7 +33,7 @@ class GetAdminStats:
         self._uow = uow
 
     async def execute(self, query: GetAdminStatsQuery) -> AdminStats:
-        async with self._uow() as uow:
+        async with self._uow(read_only=True) as uow:
             actor = await uow.users.get(query.actor_id)
             if not actor.is_admin:
                 raise Forbidden("only admins can read the statistics")

@@ -30,6 +30,6 @@ class GetBatchStatus:
         self._uow = uow
 
     async def execute(self, query: GetBatchStatusQuery) -> GetBatchStatusResult:
-        async with self._uow() as uow:
+        async with self._uow(read_only=True) as uow:
             batch = await uow.batches.get(query.user_id, query.batch_id)
         return GetBatchStatusResult(batch.id, batch.status, batch.progress(), tuple(batch.items))

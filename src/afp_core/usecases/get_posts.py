@@ -24,7 +24,7 @@ class GetPost:
         self._uow = uow
 
     async def execute(self, query: GetPostQuery) -> Post:
-        async with self._uow() as uow:
+        async with self._uow(read_only=True) as uow:
             return await uow.posts.get(query.user_id, query.post_id)
 
 
@@ -43,7 +43,7 @@ class ListPosts:
         self._uow = uow
 
     async def execute(self, query: ListPostsQuery) -> tuple[Post, ...]:
-        async with self._uow() as uow:
+        async with self._uow(read_only=True) as uow:
             posts = await uow.posts.list_for_user(query.user_id, limit=query.offset + query.limit)
         return tuple(posts[query.offset :])
 

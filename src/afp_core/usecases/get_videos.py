@@ -1,4 +1,5 @@
-"""GetVideo and ListVideos: a user's own videos, read from the database (never the provider)."""
+"""GetVideo, GetVideoStatus and ListVideos: a user's own videos, read from the database
+(never the provider)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import attrs
 
 from afp_core.domain.ids import UserId, VideoId
 from afp_core.domain.video import Video, VideoStatus
+from afp_core.ports.repositories import VideoState
 from afp_core.ports.unit_of_work import UnitOfWorkFactory
 
 MAX_PAGE = 100
@@ -24,8 +26,20 @@ class GetVideo:
         self._uow = uow
 
     async def execute(self, query: GetVideoQuery) -> Video:
-        async with self._uow() as uow:
+        async with self._uow(read_only=True) as uow:
             return await uow.videos.get(query.user_id, query.video_id)
+
+
+class GetVideoStatus:
+    """Where one of the user's videos is (its status columns only); another user's video is
+    `NotFound`. What `GET /videos/{id}/status` answers, polled often: one narrow read."""
+
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
+        self._uow = uow
+
+    async def execute(self, query: GetVideoQuery) -> VideoState:
+        async with self._uow(read_only=True) as uow:
+            return await uow.videos.state_of(query.user_id, query.video_id)
 
 
 @attrs.frozen
@@ -49,7 +63,7 @@ class ListVideos:
         self._uow = uow
 
     async def execute(self, query: ListVideosQuery) -> VideoPage:
-        async with self._uow() as uow:
+        async with self._uow(read_only=True) as uow:
             items = await uow.videos.list_for_user(
                 query.user_id, status=query.status, limit=query.limit, offset=query.offset
             )
@@ -58,4 +72,11 @@ class ListVideos:
         return VideoPage(tuple(items), total)
 
 
-__all__ = ["GetVideo", "GetVideoQuery", "ListVideos", "ListVideosQuery", "VideoPage"]
+__all__ = [
+    "GetVideo",
+    "GetVideoQuery",
+    "GetVideoStatus",
+    "ListVideos",
+    "ListVideosQuery",
+    "VideoPage",
+]

@@ -34,7 +34,7 @@ class ListAllVideos:
         self._uow = uow
 
     async def execute(self, query: ListAllVideosQuery) -> AllVideosPage:
-        async with self._uow() as uow:
+        async with self._uow(read_only=True) as uow:
             actor = await uow.users.get(query.actor_id)
             if not actor.is_admin:
                 raise Forbidden("only admins can list every user's videos")

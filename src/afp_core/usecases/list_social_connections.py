@@ -21,7 +21,7 @@ class ListSocialConnections:
         self._uow = uow
 
     async def execute(self, query: ListSocialConnectionsQuery) -> tuple[SocialConnection, ...]:
-        async with self._uow() as uow:
+        async with self._uow(read_only=True) as uow:
             return tuple(await uow.connections.list_for_user(query.user_id))
 
 

@@ -32,7 +32,7 @@ class ListTransactions:
         self._uow = uow
 
     async def execute(self, query: ListTransactionsQuery) -> TransactionPage:
-        async with self._uow() as uow:
+        async with self._uow(read_only=True) as uow:
             total = await uow.ledger.count_entries(query.user_id)
             items = await uow.ledger.entries_page(
                 query.user_id, limit=query.limit, offset=query.offset

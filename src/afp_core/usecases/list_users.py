@@ -40,7 +40,7 @@ class ListUsers:
         self._uow = uow
 
     async def execute(self, query: ListUsersQuery) -> UserPage:
-        async with self._uow() as uow:
+        async with self._uow(read_only=True) as uow:
             actor = await uow.users.get(query.actor_id)
             if not actor.is_admin:
                 raise Forbidden("only admins can list users")

@@ -15,7 +15,7 @@ from afp_core.domain.errors import NotFound
 from afp_core.domain.ids import UserId
 from afp_core.ports.system import Clock, IdGenerator
 from afp_core.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from afp_core.usecases._credentials import issue
+from afp_core.usecases._credentials import VerifiedTokens, issue
 
 
 @attrs.frozen
@@ -100,9 +100,12 @@ class RevokeApiKey:
     """Revoke one of the user's keys for good (again: no change). Another user's key, or an
     id that is not an API key, is `NotFound`."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(
+        self, uow: UnitOfWorkFactory, clock: Clock, tokens: VerifiedTokens | None = None
+    ) -> None:
         self._uow = uow
         self._clock = clock
+        self._tokens = tokens  # this process's verified tokens: the key is forgotten
 
     async def execute(self, command: RevokeApiKeyCommand) -> ApiKeyInfo:
         async with self._uow() as uow:
@@ -110,6 +113,8 @@ class RevokeApiKey:
             if key.revoke(self._clock.now()):
                 await uow.credentials.save(key)
                 await uow.commit()
+        if self._tokens is not None:
+            self._tokens.forget(key.token_hash)
         return ApiKeyInfo.of(key)
 
 

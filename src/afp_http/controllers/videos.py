@@ -11,7 +11,7 @@ from afp_core.domain.credentials import Principal
 from afp_core.domain.errors import NotFound
 from afp_core.domain.ids import VideoId
 from afp_core.domain.video import VideoStatus
-from afp_core.usecases import CancelVideoCommand
+from afp_core.usecases import CancelVideoCommand, GetVideoQuery
 from afp_http import queries
 from afp_http.auth import SECURITY
 from afp_http.controllers._common import IdempotencyKey, idempotent
@@ -60,8 +60,10 @@ class VideoController(Controller):
     async def status(
         self, video_id: FromPath[str], principal: PrincipalDep, container: ContainerDep
     ) -> VideoStatusOut:
-        video = await queries.get_video(container, principal.user_id, VideoId(video_id))
-        return VideoStatusOut.of(video)
+        state = await container.get_video_status().execute(
+            GetVideoQuery(principal.user_id, VideoId(video_id))
+        )
+        return VideoStatusOut.of(state)
 
     @post(
         "/{video_id:str}/cancel",

@@ -8,10 +8,11 @@ from typing import Any
 from pydantic import Field
 
 from afp_core.domain.video import Video, VideoStatus
+from afp_core.ports.repositories import VideoState
 from afp_http.schemas._base import Out, jsonable
 
 
-def download_path(video: Video) -> str | None:
+def download_path(video: Video | VideoState) -> str | None:
     return f"/videos/{video.id}/file" if video.status is VideoStatus.COMPLETED else None
 
 
@@ -23,7 +24,7 @@ class VideoStatusOut(Out):
     download_url: str | None = Field(description="Set once the video is COMPLETED")
 
     @classmethod
-    def of(cls, video: Video) -> VideoStatusOut:
+    def of(cls, video: Video | VideoState) -> VideoStatusOut:
         return cls(
             id=video.id,
             status=video.status.value,

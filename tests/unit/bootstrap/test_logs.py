@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterator
 
 import httpx
+import pytest
 import structlog
 
 from afp_bootstrap.logs import MASK, configure_logging
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    yield
+    structlog.reset_defaults()
 
 
 def _crash_inside_httpx_with_a_key_in_scope() -> None:

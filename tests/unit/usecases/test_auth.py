@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from afp_adapters.fakes import FakePasswordHasher
-from afp_core.domain.credentials import CredentialKind, hash_token
+from afp_core.domain.credentials import CredentialKind, Principal, hash_token
 from afp_core.domain.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
 from afp_core.domain.ids import UserId
 from afp_core.domain.pricing import PlanTier
@@ -24,7 +24,9 @@ from afp_core.usecases import (
     RevokeApiKeyCommand,
     SignUpCommand,
     SignUpResult,
+    VerifiedTokens,
 )
+from afp_core.usecases._credentials import _Verified
 from tests.world import World
 
 PASSWORD = "correct horse battery"
@@ -313,3 +315,57 @@ async def test_a_key_needs_a_name_and_an_existing_user() -> None:
             await world.c.create_api_key().execute(CreateApiKeyCommand(ann, name))
     with pytest.raises(NotFound):
         await world.c.create_api_key().execute(CreateApiKeyCommand(UserId("ghost"), "ci"))
+
+
+# ---------------------------------------------------------------- verified tokens (5 s memory)
+
+
+async def test_a_token_revoked_elsewhere_is_refused_once_its_memory_ages_out() -> None:
+    world = World()
+    made = await sign_up(world)
+    await authenticate(world, made.token)
+    [stored] = world.db.tables.credentials.values()
+    stored.revoked_at = world.clock.now()  # another process logged it out
+    await authenticate(world, made.token)  # still remembered here, for at most 5 s
+    world.clock.advance(5)
+    with pytest.raises(Unauthenticated):
+        await authenticate(world, made.token)
+
+
+async def test_a_revoked_api_key_is_forgotten_at_once_in_this_process() -> None:
+    world = World()
+    user = await world.user()
+    key = await world.c.create_api_key().execute(CreateApiKeyCommand(user, "ci"))
+    await authenticate(world, key.token)
+    await world.c.revoke_api_key().execute(RevokeApiKeyCommand(user, key.key_id))
+    with pytest.raises(Unauthenticated):
+        await authenticate(world, key.token)
+
+
+async def test_a_remembered_session_ends_at_its_expiry_and_an_api_key_is_still_touched() -> None:
+    world = World()
+    made = await sign_up(world)
+    world.clock.advance(timedelta(days=14) - timedelta(seconds=2))
+    await authenticate(world, made.token)
+    world.clock.advance(2)  # inside the 5 s memory, but the session has expired
+    with pytest.raises(Unauthenticated):
+        await authenticate(world, made.token)
+    user = await world.user()
+    key = await world.c.create_api_key().execute(CreateApiKeyCommand(user, "ci"))
+    for _ in range(3):  # remembered between the database look-ups: touched once a minute
+        await authenticate(world, key.token)
+        world.clock.advance(30)
+        await authenticate(world, key.token)
+        world.clock.advance(31)
+        assert world.db.tables.credentials[
+            key.key_id
+        ].last_used_at == world.clock.now() - timedelta(seconds=61)
+
+
+def test_a_verification_that_raced_a_revocation_is_not_remembered() -> None:
+    tokens = VerifiedTokens()
+    generation = tokens.generation
+    tokens.forget("h")  # revoked while the verification was reading the database
+    principal = Principal(UserId("u"), Role.USER, "c", CredentialKind.SESSION)
+    tokens.put("h", _Verified(principal, datetime.max.replace(tzinfo=UTC), None), generation)
+    assert tokens.get("h", datetime.now(UTC)) is None
