@@ -49,7 +49,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from multiprocessing.queues import Queue
@@ -58,14 +57,13 @@ from pathlib import Path
 from typing import IO
 
 import httpx
-import psycopg
 from pydantic import SecretStr
-from sqlalchemy.engine import make_url
 from tests.world import PRODUCT, SCRIPT
 
 from afp_bootstrap import Settings, build_container, close_database, open_database
 from afp_bootstrap.logs import configure_logging
 from afp_core.usecases import CreateUserCommand, LogInCommand, StartVideoCommand
+from bench._postgres import postgres_database, postgres_problem
 
 CLIENTS = 64
 WARMUP_S = float(os.environ.get("AFP_BENCH_HTTP_WARMUP_S", "2"))
@@ -75,9 +73,6 @@ TARGET_P99_MS = 50.0
 HOST = "127.0.0.1"
 START_TIMEOUT_S = 30.0
 DRAIN_S = 5.0  # how long requests still in flight after the window are waited for
-ADMIN_URL = os.environ.get(
-    "AFP_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
 ROOT = Path(__file__).resolve().parents[1]
 EMAIL = "bench@afp.local"
 PASSWORD = "bench password 1234"  # noqa: S105 - a throwaway user in a throwaway database
@@ -394,36 +389,6 @@ def afp_target(name: str, env: Mapping[str, str], token: str, video_id: str) -> 
 
 
 # ---------------------------------------------------------------- PostgreSQL
-def _libpq(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-def _admin(sql: str) -> None:
-    with psycopg.connect(_libpq(ADMIN_URL), autocommit=True, connect_timeout=3) as conn:
-        conn.execute(sql)  # type: ignore[arg-type,unused-ignore]  # not LiteralString
-
-
-def postgres_problem() -> str | None:
-    try:
-        _admin("SELECT 1")
-    except psycopg.Error as exc:
-        where = make_url(ADMIN_URL)
-        return f"cannot use {where.host}:{where.port}: {str(exc).strip().splitlines()[0]}"
-    return None
-
-
-@contextlib.contextmanager
-def postgres_database() -> Iterator[str]:
-    """A fresh database for this run (migrated by the seed); dropped afterwards."""
-    name = f"afp_bench_http_{uuid.uuid4().hex[:12]}"
-    _admin(f'CREATE DATABASE "{name}"')
-    try:
-        url = make_url(ADMIN_URL).set(database=name, drivername="postgresql+psycopg")
-        yield url.render_as_string(hide_password=False)
-    finally:
-        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 # ---------------------------------------------------------------- report
 def _line(m: Measured, reference: Measured | None) -> str:
     ratio = f"{m.rps / reference.rps:6.1%}" if reference is not None else "     -"
@@ -464,7 +429,7 @@ def run() -> None:
         if problem is not None:
             print(f"http    AFP/PostgreSQL skipped: {problem}")
         else:
-            with postgres_database() as url:
+            with postgres_database("http") as url:
                 env = _settings(url, Path(folder))
                 token, video_id = asyncio.run(seed(env))
                 results.append(measure(afp_target("AFP/PostgreSQL", env, token, video_id)))

@@ -29,7 +29,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing as mp
-import os
 import random
 import resource
 import tempfile
@@ -43,7 +42,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-import psycopg
 import sqlalchemy as sa
 from dependency_injector import providers
 from sqlalchemy.engine import make_url
@@ -63,6 +61,7 @@ from afp_core.usecases import (
     HandleVideoCallbackCommand,
     StartVideoCommand,
 )
+from bench._postgres import postgres_database, postgres_problem
 
 VIDEOS = 1_000
 USERS = 20
@@ -78,9 +77,6 @@ TIMING = VideoTiming(
     sweep_every=timedelta(seconds=5),
 )
 LOOPS = {"sqlite": 1, "postgresql": 8}  # job loops in the worker (1 on SQLite, as `afp worker`)
-ADMIN_URL = os.environ.get(
-    "AFP_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
 
 
 @dataclass
@@ -278,32 +274,6 @@ def sqlite_database() -> Iterator[str]:
         yield f"sqlite:///{Path(folder) / 'soak.db'}"
 
 
-def _admin(sql: str) -> None:
-    with psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
-        conn.execute(sql)  # type: ignore[arg-type,unused-ignore]  # not LiteralString
-
-
-def postgres_problem() -> str | None:
-    try:
-        _admin("SELECT 1")
-    except psycopg.Error as exc:
-        where = make_url(ADMIN_URL)
-        return f"cannot use {where.host}:{where.port}: {str(exc).strip().splitlines()[0]}"
-    return None
-
-
-@contextmanager
-def postgres_database() -> Iterator[str]:
-    """A fresh database (migrated by the soak); dropped afterwards whatever happens."""
-    name = f"afp_bench_soak_{uuid.uuid4().hex[:12]}"
-    _admin(f'CREATE DATABASE "{name}"')
-    try:
-        url = make_url(ADMIN_URL).set(database=name, drivername="postgresql+psycopg")
-        yield url.render_as_string(hide_password=False)
-    finally:
-        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 # ---------------------------------------------------------------- report
 def _met(ok: bool) -> str:
     return "MET" if ok else "NOT MET"
@@ -358,5 +328,5 @@ def run() -> None:
     if problem is not None:
         print(f"soak    PostgreSQL run skipped: {problem}")
         return
-    with postgres_database() as url:
+    with postgres_database("soak") as url:
         print_report(soak_in_own_process(url, loops=LOOPS["postgresql"]))
