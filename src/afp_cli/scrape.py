@@ -44,6 +44,8 @@ def _facts(url: str | None, html: Path | None, page_url: str | None) -> ProductF
             raise ValidationFailed("give either a URL or --html FILE --url URL, not both")
         if page_url is None:
             raise ValidationFailed("--html needs --url, the address the page was saved from")
+        if not page_url.strip().lower().startswith(("http://", "https://")):
+            raise ValidationFailed(f"--url must be the page's http(s) address, got {page_url!r}")
         try:
             data = html.read_bytes()
         except OSError as exc:

@@ -13,15 +13,16 @@ import afp_bootstrap.scraping
 from afp_adapters.scraping.fetch import FetchPolicy
 from afp_bootstrap.scraping import build_http_scraper
 from afp_cli import app
+from tests.shared_fixtures import PAGES, needs_pages
 from tests.unit.scraping_fetch._support import FakeResolver, RecordingTransport
 
 runner = CliRunner()
-PAGES = Path(__file__).resolve().parents[4] / "shared" / "fixtures" / "pages"
 TEFAL = PAGES / "amazon_uk_B004SNMXRS.html"
 TEFAL_URL = "https://www.amazon.co.uk/dp/B004SNMXRS"
 TEFAL_TITLE = "Tefal 5 Piece, Essential, Pots and Pans Set, Black, Aluminium, Non Stick"
 
 
+@needs_pages
 def test_a_saved_page_is_parsed_offline_into_the_product_facts_json() -> None:
     result = runner.invoke(app, ["scrape", "--html", str(TEFAL), "--url", TEFAL_URL, "--json"])
     assert result.exit_code == 0, result.output
@@ -49,6 +50,7 @@ def test_a_saved_page_is_parsed_offline_into_the_product_facts_json() -> None:
     }
 
 
+@needs_pages
 def test_a_saved_page_is_shown_as_a_table_by_default() -> None:
     result = runner.invoke(app, ["scrape", "--html", str(TEFAL), "--url", TEFAL_URL])
     assert result.exit_code == 0, result.output
@@ -57,6 +59,7 @@ def test_a_saved_page_is_shown_as_a_table_by_default() -> None:
     assert "images" in result.stdout and "9" in result.stdout
 
 
+@needs_pages
 @pytest.mark.parametrize("page", ["amazon_captcha_1.html", "amazon_captcha_continue_shopping.html"])
 def test_a_saved_captcha_page_fails_the_job_with_its_error_code(page: str) -> None:
     result = runner.invoke(app, ["scrape", "--html", str(PAGES / page), "--url", TEFAL_URL])
@@ -109,6 +112,7 @@ def _offline_scraper(
     return transport
 
 
+@needs_pages
 def test_a_url_is_fetched_through_the_safe_fetcher(monkeypatch: pytest.MonkeyPatch) -> None:
     transport = _offline_scraper(monkeypatch, 200, TEFAL.read_bytes())
     result = runner.invoke(
@@ -119,6 +123,7 @@ def test_a_url_is_fetched_through_the_safe_fetcher(monkeypatch: pytest.MonkeyPat
     assert [r.url.raw_path for r in transport.requests] == [b"/dp/B004SNMXRS"]
 
 
+@needs_pages
 def test_a_fetched_captcha_fails_the_job(monkeypatch: pytest.MonkeyPatch) -> None:
     _offline_scraper(monkeypatch, 503, (PAGES / "amazon_captcha_1.html").read_bytes())
     result = runner.invoke(app, ["scrape", TEFAL_URL])

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -27,6 +26,7 @@ from afp_core.domain.errors import (
     ValidationFailed,
 )
 from afp_core.domain.product import ProductFacts
+from tests.shared_fixtures import PAGES, needs_pages
 from tests.unit.scraping_fetch._support import (
     PUBLIC_IP,
     Handler,
@@ -36,7 +36,6 @@ from tests.unit.scraping_fetch._support import (
     redirect,
 )
 
-PAGES = Path(__file__).resolve().parents[4] / "shared" / "fixtures" / "pages"
 CAPTCHA = '<form action="/errors/validateCaptcha"><input name="amzn"></form>'
 AMAZON = {
     "amzn.to": [PUBLIC_IP],
@@ -318,6 +317,7 @@ def _fixture(name: str) -> bytes:
     return (PAGES / name).read_bytes()
 
 
+@needs_pages
 async def test_a_saved_amazon_page_comes_back_as_facts_through_the_real_extractor() -> None:
     page = _fixture("amazon_uk_B004SNMXRS.html")
     fetcher, transport, _, _ = make_fetcher(
@@ -332,6 +332,7 @@ async def test_a_saved_amazon_page_comes_back_as_facts_through_the_real_extracto
     assert transport.requests[0].url.raw_path == b"/dp/B004SNMXRS"
 
 
+@needs_pages
 async def test_a_saved_captcha_page_is_a_blocked_scrape_through_the_real_extractor() -> None:
     page = _fixture("amazon_captcha_1.html")
     fetcher, _, _, _ = make_fetcher(
@@ -341,6 +342,7 @@ async def test_a_saved_captcha_page_is_a_blocked_scrape_through_the_real_extract
         await HttpProductScraper(fetcher).scrape("https://www.amazon.co.uk/dp/B004SNMXRS")
 
 
+@needs_pages
 async def test_a_saved_shopify_page_merges_with_its_js_endpoint_through_the_real_extractor() -> (
     None
 ):
