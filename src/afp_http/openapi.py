@@ -28,6 +28,10 @@ TAGS = [
     Tag(name="generate", description="Scrape, write scripts, assess and start videos"),
     Tag(name="videos", description="The caller's videos"),
     Tag(name="bulk", description="Batches from a CSV or JSON rows: start, follow, cancel"),
+    Tag(name="payments", description="Credit pack checkouts and payment provider webhooks"),
+    Tag(name="social", description="TikTok, YouTube and Instagram: connect, publish, follow posts"),
+    Tag(name="admin", description="Users, credit adjustments, every video, stats, providers"),
+    Tag(name="media", description="Stored videos behind expiring signed links"),
     Tag(name="webhooks", description="Provider callbacks (signatures checked on raw bytes)"),
     Tag(name="system", description="Health, readiness and metrics"),
 ]

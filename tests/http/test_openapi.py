@@ -9,7 +9,7 @@ from schemathesis.specs.openapi.definitions import OPENAPI_31
 
 from tests.http.conftest import Api
 
-ROUTES = {
+ROUTES = {  # every route of ../shared/docs/contract.md
     ("post", "/auth/signup"),
     ("post", "/auth/login"),
     ("post", "/auth/logout"),
@@ -30,6 +30,26 @@ ROUTES = {
     ("post", "/videos/{video_id}/cancel"),
     ("get", "/videos/{video_id}/file"),
     ("post", "/webhooks/kie"),
+    ("post", "/bulk/start-batch"),
+    ("get", "/bulk/batch/{batch_id}/status"),
+    ("post", "/bulk/batch/{batch_id}/cancel"),
+    ("get", "/bulk/batch/{batch_id}/results.csv"),
+    ("post", "/payment/lemonsqueezy/checkout"),
+    ("post", "/payment/cryptomus/checkout"),
+    ("post", "/webhooks/lemonsqueezy"),
+    ("post", "/webhooks/cryptomus"),
+    ("get", "/auth/oauth/{provider}"),
+    ("get", "/auth/oauth/{provider}/callback"),
+    ("get", "/social/connections"),
+    ("delete", "/social/connections/{provider}"),
+    ("post", "/social/publish"),
+    ("get", "/social/posts"),
+    ("get", "/social/posts/{post_id}"),
+    ("get", "/admin/users"),
+    ("post", "/admin/users/{user_id}/credits"),
+    ("get", "/admin/videos"),
+    ("get", "/admin/stats"),
+    ("get", "/admin/providers"),
     ("get", "/health"),
     ("get", "/ready"),
     ("get", "/metrics"),
@@ -72,3 +92,17 @@ async def test_problem_answers_are_declared_per_route(api: Api) -> None:
     }
     assert "404" in doc["paths"]["/videos/{video_id}"]["get"]["responses"]
     assert {t["name"] for t in doc["tags"]} >= {"auth", "generate", "videos", "system"}
+
+
+async def test_every_tag_an_operation_uses_is_declared_with_a_description(api: Api) -> None:
+    doc = await _document(api)
+    declared = {t["name"]: t.get("description") for t in doc["tags"]}
+    used = {
+        tag
+        for operations in doc["paths"].values()
+        for operation in operations.values()
+        if isinstance(operation, dict)
+        for tag in operation.get("tags", ())
+    }
+    assert used <= set(declared), used - set(declared)
+    assert all(declared[tag] for tag in used)
