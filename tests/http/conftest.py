@@ -47,13 +47,6 @@ SCRIPT_JSON: dict[str, Any] = {
 VIDEO_JSON: dict[str, Any] = {"product": PRODUCT_JSON, "script": SCRIPT_JSON, "model": "afp-local"}
 
 
-class ReadableMemoryStorage(MemoryMediaStorage):
-    """The memory storage with the `read` the download route uses."""
-
-    async def read(self, key: str) -> bytes:
-        return self.objects[key][0]
-
-
 @attrs.define
 class Caller:
     user_id: UserId
@@ -111,7 +104,7 @@ class Api:
 
 
 def build_api_app(world: World, options: ApiOptions | None = None) -> Litestar:
-    storage = ReadableMemoryStorage()
+    storage = MemoryMediaStorage()
     world.storage = storage
     world.c.storage.override(providers.Object(storage))
     return create_app(

@@ -11,8 +11,7 @@ from afp_core.domain.credentials import Principal
 from afp_core.domain.errors import NotFound
 from afp_core.domain.ids import VideoId
 from afp_core.domain.video import VideoStatus
-from afp_core.usecases import CancelVideoCommand, GetVideoQuery
-from afp_http import queries
+from afp_core.usecases import CancelVideoCommand, GetVideoQuery, ListVideosQuery
 from afp_http.auth import SECURITY
 from afp_http.controllers._common import IdempotencyKey, idempotent
 from afp_http.deps import ContainerDep, PageDep, PrincipalDep
@@ -36,21 +35,22 @@ class VideoController(Controller):
         container: ContainerDep,
         status: Annotated[VideoStatus | None, QueryParameter(required=False)] = None,
     ) -> Page[VideoOut]:
-        videos, total = await queries.list_videos(
-            container, principal.user_id, status=status, limit=page.limit, offset=page.offset
+        found = await container.list_videos().execute(
+            ListVideosQuery(principal.user_id, status, limit=page.limit, offset=page.offset)
         )
         return Page[VideoOut](
-            items=[VideoOut.of(v) for v in videos],
+            items=[VideoOut.of(v) for v in found.items],
             limit=page.limit,
             offset=page.offset,
-            total=total,
+            total=found.total,
         )
 
     @get("/{video_id:str}", responses=problems(401, 404), summary="One of the caller's videos")
     async def get_video(
         self, video_id: FromPath[str], principal: PrincipalDep, container: ContainerDep
     ) -> VideoOut:
-        return VideoOut.of(await queries.get_video(container, principal.user_id, VideoId(video_id)))
+        query = GetVideoQuery(principal.user_id, VideoId(video_id))
+        return VideoOut.of(await container.get_video().execute(query))
 
     @get(
         "/{video_id:str}/status",
@@ -98,10 +98,11 @@ class VideoController(Controller):
     async def file(
         self, video_id: FromPath[str], principal: PrincipalDep, container: ContainerDep
     ) -> Response[bytes]:
-        video = await queries.get_video(container, principal.user_id, VideoId(video_id))
+        query = GetVideoQuery(principal.user_id, VideoId(video_id))
+        video = await container.get_video().execute(query)
         if video.status is not VideoStatus.COMPLETED or video.result_key is None:
             raise NotFound(f"video {video.id} has no file yet (it is {video.status.value})")
-        data = await queries.read_stored(container, video.result_key)
+        data = await container.storage().read(video.result_key)
         return Response(
             data,
             media_type=VIDEO_MEDIA_TYPE,
