@@ -7,7 +7,8 @@ Configure the inner OpenAI client with `max_retries=0` so retries are not stacke
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import structlog
@@ -20,8 +21,39 @@ from afp_core.domain.product import ProductFacts
 from afp_core.domain.script import Script, ScriptOptions
 from afp_core.ports.generation import ContentModerator, ProductScraper, ScriptWriter
 
+T = TypeVar("T")
 
-class ResilientScriptWriter:
+
+class _Guard:
+    """One provider's breaker, the retry policy, a per-attempt timeout and a bound logger."""
+
+    def __init__(
+        self,
+        *,
+        breaker: CircuitBreaker,
+        retry: RetryPolicy | None,
+        timeout: float,
+        timer: Timer | None,
+    ) -> None:
+        self._breaker = breaker
+        self._retry = retry or RetryPolicy()
+        self._timeout = timeout
+        self._timer = timer or SystemTimer()
+        self._log = structlog.get_logger("afp.resilience").bind(provider=breaker.name)
+
+    async def _guarded(self, fn: Callable[[], Awaitable[T]], operation: str) -> T:
+        return await guarded(
+            fn,
+            operation=operation,
+            breaker=self._breaker,
+            retry=self._retry,
+            seconds=self._timeout,
+            timer=self._timer,
+            log=self._log,
+        )
+
+
+class ResilientScriptWriter(_Guard):
     """Implements `ScriptWriter` by decorating another one."""
 
     def __init__(
@@ -33,26 +65,14 @@ class ResilientScriptWriter:
         timeout: float = 90.0,
         timer: Timer | None = None,
     ) -> None:
+        super().__init__(breaker=breaker, retry=retry, timeout=timeout, timer=timer)
         self._inner = inner
-        self._breaker = breaker
-        self._retry = retry or RetryPolicy()
-        self._timeout = timeout
-        self._timer = timer or SystemTimer()
-        self._log = structlog.get_logger("afp.resilience").bind(provider=breaker.name)
 
     async def write(self, product: ProductFacts, options: ScriptOptions) -> Sequence[Script]:
-        return await guarded(
-            lambda: self._inner.write(product, options),
-            operation="write_script",
-            breaker=self._breaker,
-            retry=self._retry,
-            seconds=self._timeout,
-            timer=self._timer,
-            log=self._log,
-        )
+        return await self._guarded(lambda: self._inner.write(product, options), "write_script")
 
 
-class ResilientModerator:
+class ResilientModerator(_Guard):
     """Implements `ContentModerator` by decorating another one."""
 
     def __init__(
@@ -64,23 +84,11 @@ class ResilientModerator:
         timeout: float = 20.0,
         timer: Timer | None = None,
     ) -> None:
+        super().__init__(breaker=breaker, retry=retry, timeout=timeout, timer=timer)
         self._inner = inner
-        self._breaker = breaker
-        self._retry = retry or RetryPolicy()
-        self._timeout = timeout
-        self._timer = timer or SystemTimer()
-        self._log = structlog.get_logger("afp.resilience").bind(provider=breaker.name)
 
     async def flags(self, text: str, image_urls: Sequence[str]) -> Sequence[str]:
-        return await guarded(
-            lambda: self._inner.flags(text, image_urls),
-            operation="moderate",
-            breaker=self._breaker,
-            retry=self._retry,
-            seconds=self._timeout,
-            timer=self._timer,
-            log=self._log,
-        )
+        return await self._guarded(lambda: self._inner.flags(text, image_urls), "moderate")
 
 
 class ResilientScraper:
