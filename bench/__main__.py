@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bench import http, ledger, pipeline, scrape, soak
+from bench import batch, http, ledger, pipeline, scrape, soak
 
 
 def main() -> None:
@@ -14,6 +14,7 @@ def main() -> None:
     scrape.run()
     http.run()
     soak.run()
+    batch.run()  # last: it turns logging down to warnings for the process
 
 
 if __name__ == "__main__":

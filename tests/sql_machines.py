@@ -25,7 +25,14 @@ def sql_ledger_machine(url_holder: list[str]) -> type[LedgerMachine]:
         async def open_world(self) -> Callable[[], UnitOfWork]:
             self.db = SqlDatabase.from_url(url_holder[0], SequentialIds("e"))
             async with self.db.engine.begin() as conn:  # every example starts empty
-                for table in (t.idempotency_keys, t.transactions, t.credit_holds, t.users):
+                for table in (
+                    t.batch_video_items,
+                    t.video_batches,
+                    t.idempotency_keys,
+                    t.transactions,
+                    t.credit_holds,
+                    t.users,
+                ):
                     await conn.execute(sa.delete(table))
             return self.db.unit_of_work
 

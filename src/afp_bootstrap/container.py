@@ -9,9 +9,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dependency_injector import containers, providers
+from pydantic import SecretStr
 from sqlalchemy.exc import DBAPIError
 
-from afp_adapters.crypto import Argon2PasswordHasher, FernetTokenCipher
+from afp_adapters.crypto import (
+    AesGcmTokenCipher,
+    Argon2PasswordHasher,
+    generate_key,
+    parse_key_ring,
+)
 from afp_adapters.fakes import (
     FakeImageInspector,
     FakePayments,
@@ -19,7 +25,9 @@ from afp_adapters.fakes import (
     InMemoryDatabase,
     InMemoryJobQueue,
 )
+from afp_adapters.payments import CryptomusPayments, LemonSqueezyPayments
 from afp_adapters.resilience import BreakerRegistry
+from afp_adapters.social import InstagramPublisher, TikTokPublisher, YouTubePublisher
 from afp_adapters.sql import (
     Discrepancy,
     SchemaBehind,
@@ -56,6 +64,7 @@ from afp_core.usecases import (
     FinishSocialConnection,
     GetAccountSummary,
     GetAdminStats,
+    GetBatchResults,
     GetBatchStatus,
     GetPost,
     GetVideo,
@@ -74,14 +83,20 @@ from afp_core.usecases import (
     PollVideo,
     ProcessBatchItem,
     PublishVideo,
+    QuoteBatch,
     RecallResponse,
+    ReconcilePayments,
+    RefreshConnections,
     RefreshPostStatus,
     RememberResponse,
+    RetryBatchItems,
     RevokeApiKey,
+    RotateTokenKeys,
     ScrapeProduct,
     SettleVideo,
     SignUp,
     StartBatch,
+    StartPublishing,
     StartVideo,
     SubmitVideo,
     SweepStuckWork,
@@ -93,6 +108,14 @@ if TYPE_CHECKING:
     from procrastinate import App
 
 
+def _batch_limits(settings: Settings) -> BatchLimits:
+    return BatchLimits(
+        max_rows=settings.batch_max_rows,
+        user_concurrency=settings.batch_user_concurrency,
+        global_concurrency=settings.batch_global_concurrency,
+    )
+
+
 def _price_table(settings: Settings) -> PriceTable:
     table = default_price_table()
     if settings.credit_packs:
@@ -101,26 +124,83 @@ def _price_table(settings: Settings) -> PriceTable:
 
 
 def _cipher(settings: Settings) -> TokenCipher:
-    keys = [k.get_secret_value() for k in settings.token_keys]
-    if not keys:
+    """AES-256-GCM over the `AFP_TOKEN_KEYS` ring (`KEY_ID:BASE64_KEY,...`, current first)."""
+    ring = ",".join(k.get_secret_value() for k in settings.token_keys)
+    if not ring:
         if settings.provider_mode == "real":
             raise ConfigurationError("AFP_TOKEN_KEYS is required with real providers")
-        keys = [FernetTokenCipher.generate_key()]  # demo: tokens live as long as the process
-    return FernetTokenCipher(keys)
+        ring = f"demo:{generate_key()}"  # demo: tokens live as long as the process
+    try:
+        return AesGcmTokenCipher(parse_key_ring(ring))
+    except ValueError as error:
+        raise ConfigurationError(str(error)) from None
+
+
+def _secret(value: SecretStr | None) -> str | None:
+    return value.get_secret_value() if value is not None else None
 
 
 def _payments(settings: Settings) -> dict[PaymentProviderName, PaymentProvider]:
-    if settings.provider_mode == "real":
-        return {}  # the real payment adapters are not wired yet: nothing is faked in production
-    secret = settings.fake_webhook_secret
-    fake = FakePayments(secret.get_secret_value() if secret else None)
-    return {PaymentProviderName.FAKE: fake}
+    """The payment providers with any setting present (a half-configured one refuses what it
+    cannot do safely: no webhook secret, no webhooks). The demo provider only with fakes."""
+    found: dict[PaymentProviderName, PaymentProvider] = {}
+    base = settings.public_base_url.rstrip("/")
+    if (
+        settings.lemonsqueezy_api_key
+        or settings.lemonsqueezy_store_id
+        or settings.lemonsqueezy_webhook_secret
+    ):
+        found[PaymentProviderName.LEMONSQUEEZY] = LemonSqueezyPayments(
+            api_key=_secret(settings.lemonsqueezy_api_key),
+            store_id=settings.lemonsqueezy_store_id,
+            webhook_secret=_secret(settings.lemonsqueezy_webhook_secret),
+            test_mode=settings.lemonsqueezy_test_mode,
+            redirect_url=f"{base}/",
+        )
+    if settings.cryptomus_merchant_id or settings.cryptomus_payment_key:
+        found[PaymentProviderName.CRYPTOMUS] = CryptomusPayments(
+            merchant_id=settings.cryptomus_merchant_id,
+            payment_key=_secret(settings.cryptomus_payment_key),
+            callback_url=f"{base}/webhooks/cryptomus",
+            return_url=f"{base}/",
+        )
+    if settings.provider_mode == "fake":
+        found[PaymentProviderName.FAKE] = FakePayments(_secret(settings.fake_webhook_secret))
+    return found
 
 
 def _publishers(settings: Settings) -> dict[SocialProvider, SocialPublisher]:
-    if settings.provider_mode == "real":
-        return {}  # the real platforms' adapters are not wired yet: nothing is faked in production
-    return {p: FakeSocialPublisher(p) for p in SocialProvider}
+    """In real mode, each platform whose app id and secret are both set (the others cannot be
+    connected); nothing is faked in production."""
+    if settings.provider_mode != "real":
+        return {p: FakeSocialPublisher(p) for p in SocialProvider}
+    found: dict[SocialProvider, SocialPublisher] = {}
+    tiktok = _pair(settings.tiktok_client_key, settings.tiktok_client_secret, "TIKTOK_CLIENT_KEY")
+    if tiktok:
+        found[SocialProvider.TIKTOK] = TikTokPublisher(
+            client_key=tiktok[0], client_secret=tiktok[1]
+        )
+    google = _pair(settings.google_client_id, settings.google_client_secret, "GOOGLE_CLIENT_ID")
+    if google:
+        found[SocialProvider.YOUTUBE] = YouTubePublisher(
+            client_id=google[0], client_secret=google[1]
+        )
+    instagram = _pair(settings.instagram_app_id, settings.instagram_app_secret, "INSTAGRAM_APP_ID")
+    if instagram:
+        found[SocialProvider.INSTAGRAM] = InstagramPublisher(
+            app_id=instagram[0], app_secret=instagram[1]
+        )
+    return found
+
+
+def _pair(key: str | None, secret: SecretStr | None, name: str) -> tuple[str, str] | None:
+    """A platform app's id and secret, or None when neither is set; one alone is an error."""
+    if not key and secret is None:
+        return None
+    if not key or secret is None or not secret.get_secret_value():
+        secret_name = name.rsplit("_", 1)[0] + "_SECRET"
+        raise ConfigurationError(f"set both AFP_{name} and AFP_{secret_name}, or neither")
+    return key, secret.get_secret_value()
 
 
 def _database(settings: Settings, ids: IdGenerator) -> InMemoryDatabase | SqlDatabase:
@@ -170,7 +250,7 @@ class Container(containers.DeclarativeContainer):
     ids = providers.Singleton(UlidIdGenerator)
     prices = providers.Singleton(_price_table, checked_settings)
     video_timing = providers.Object(VideoTiming())
-    batch_limits = providers.Object(BatchLimits())
+    batch_limits = providers.Singleton(_batch_limits, checked_settings)
     social_timing = providers.Object(SocialTiming())
 
     database = providers.Singleton(_database, checked_settings, ids)
@@ -232,14 +312,19 @@ class Container(containers.DeclarativeContainer):
         ids,
         prices,
         video_timing,
+        batch_limits,
     )
+    quote_batch = providers.Factory(QuoteBatch, uow, prices, batch_limits)
+    retry_batch_items = providers.Factory(RetryBatchItems, uow, clock, ids, batch_limits)
     cancel_batch = providers.Factory(CancelBatch, uow, clock)
     get_batch_status = providers.Factory(GetBatchStatus, uow)
+    get_batch_results = providers.Factory(GetBatchResults, uow)
     get_video = providers.Factory(GetVideo, uow)
     get_video_status = providers.Factory(GetVideoStatus, uow)
     list_videos = providers.Factory(ListVideos, uow)
     create_checkout = providers.Factory(CreateCheckout, uow, payments, prices, clock, ids)
-    handle_payment_notice = providers.Factory(HandlePaymentNotice, uow, payments, clock)
+    handle_payment_notice = providers.Factory(HandlePaymentNotice, uow, payments, clock, prices)
+    reconcile_payments = providers.Factory(ReconcilePayments, uow, payments)
     begin_social_connection = providers.Factory(
         BeginSocialConnection, uow, publishers, clock, social_timing
     )
@@ -249,16 +334,23 @@ class Container(containers.DeclarativeContainer):
     disconnect_social_account = providers.Factory(
         DisconnectSocialAccount, uow, publishers, cipher, clock
     )
-    publish_video = providers.Factory(
-        PublishVideo, uow, publishers, cipher, clock, ids, social_timing
+    publish_video = providers.Factory(PublishVideo, uow, publishers, clock, ids)
+    start_publishing = providers.Factory(
+        StartPublishing, uow, publishers, cipher, storage, clock, social_timing
     )
     refresh_post_status = providers.Factory(
-        RefreshPostStatus, uow, publishers, cipher, clock, social_timing
+        RefreshPostStatus, uow, publishers, cipher, storage, clock, social_timing
     )
+    refresh_connections = providers.Factory(
+        RefreshConnections, uow, publishers, cipher, clock, social_timing
+    )
+    rotate_token_keys = providers.Factory(RotateTokenKeys, uow, cipher, clock, social_timing)
     adjust_credits = providers.Factory(AdjustCredits, uow, clock)
     get_account_summary = providers.Factory(GetAccountSummary, uow)
     expire_holds = providers.Factory(ExpireHolds, uow, clock)
-    sweep_stuck_work = providers.Factory(SweepStuckWork, uow, job_queue, clock, video_timing)
+    sweep_stuck_work = providers.Factory(
+        SweepStuckWork, uow, job_queue, clock, video_timing, social_timing
+    )
     sign_up = providers.Factory(SignUp, uow, password_hasher, clock, ids)
     log_in = providers.Factory(LogIn, uow, password_hasher, clock, ids)
     log_out = providers.Factory(LogOut, uow, clock, verified_tokens)

@@ -16,8 +16,10 @@ from afp_core.usecases import (
     ExpireHoldsCommand,
     PollVideoCommand,
     ProcessBatchItemCommand,
+    RefreshConnectionsCommand,
     RefreshPostStatusCommand,
     SettleVideoCommand,
+    StartPublishingCommand,
     SubmitVideoCommand,
     SweepStuckWorkCommand,
 )
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
     from afp_adapters.procrastinate import ProcrastinateWorker
 
 SWEEP_KEY = "sweep"  # at most one sweeper job waits, however many workers seed it
+TOKEN_REFRESH_KEY = "refresh_connections"  # noqa: S105 - a job's dedupe key, not a secret
 log = structlog.get_logger("afp.worker")
 
 
@@ -54,8 +57,26 @@ def job_handlers(c: Container) -> dict[str, Handler]:
 
     async def process_item(p: JobPayload) -> object:
         return await c.process_batch_item().execute(
-            ProcessBatchItemCommand(BatchId(str(p["batch_id"])), BatchItemId(str(p["item_id"])))
+            ProcessBatchItemCommand(
+                BatchId(str(p["batch_id"])),
+                BatchItemId(str(p["item_id"])),
+                attempt=int(p.get("attempt") or 1),
+            )
         )
+
+    async def publish_post(p: JobPayload) -> object:
+        return await c.start_publishing().execute(StartPublishingCommand(PostId(str(p["post_id"]))))
+
+    async def refresh_connections(_: JobPayload) -> object:
+        """Recurring, like the sweep: the next run is deferred whatever happens."""
+        try:
+            return await c.refresh_connections().execute(RefreshConnectionsCommand())
+        except Exception:
+            log.exception("refresh_connections.crashed")
+            return None
+        finally:
+            every = c.social_timing().connections_refresh_every
+            await schedule_token_refresh(c, at=c.clock().now() + every)
 
     async def refresh_post(p: JobPayload) -> object:
         return await c.refresh_post_status().execute(
@@ -81,7 +102,9 @@ def job_handlers(c: Container) -> dict[str, Handler]:
         JobName.POLL_VIDEO: poll,
         JobName.SETTLE_VIDEO: settle,
         JobName.PROCESS_BATCH_ITEM: process_item,
+        JobName.PUBLISH_POST: publish_post,
         JobName.REFRESH_POST: refresh_post,
+        JobName.REFRESH_CONNECTIONS: refresh_connections,
         JobName.EXPIRE_HOLDS: expire,
         JobName.SWEEP: sweep,
     }
@@ -93,6 +116,21 @@ async def schedule_sweep(c: Container, *, at: datetime | None = None) -> None:
     async with c.uow()() as uow:
         await uow.jobs.defer(
             Job(JobName.SWEEP, {}, run_at=at or c.clock().now(), dedupe_key=SWEEP_KEY)
+        )
+        await uow.commit()
+
+
+async def schedule_token_refresh(c: Container, *, at: datetime | None = None) -> None:
+    """Defer the recurring `refresh_connections` job (seeded with the sweep at a worker's
+    start; each run defers the next). Its dedupe key keeps one waiting."""
+    async with c.uow()() as uow:
+        await uow.jobs.defer(
+            Job(
+                JobName.REFRESH_CONNECTIONS,
+                {},
+                run_at=at or c.clock().now(),
+                dedupe_key=TOKEN_REFRESH_KEY,
+            )
         )
         await uow.commit()
 
@@ -111,4 +149,12 @@ def procrastinate_worker(c: Container) -> ProcrastinateWorker:
     return ProcrastinateWorker(app, job_handlers(c))
 
 
-__all__ = ["SWEEP_KEY", "job_handlers", "job_runner", "procrastinate_worker", "schedule_sweep"]
+__all__ = [
+    "SWEEP_KEY",
+    "TOKEN_REFRESH_KEY",
+    "job_handlers",
+    "job_runner",
+    "procrastinate_worker",
+    "schedule_sweep",
+    "schedule_token_refresh",
+]

@@ -66,10 +66,14 @@ class Settings(BaseSettings):
     s3_access_key_id: str | None = None  # with s3:// storage; else the AWS credential chain
     s3_secret_access_key: SecretStr | None = None
     secret_key: SecretStr | None = None
+    # the token key ring: comma-separated `KEY_ID:BASE64_32_BYTES` entries, the current key
+    # first (checked when the container builds its cipher: `ConfigurationError`, exit 2)
     token_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
     lemonsqueezy_api_key: SecretStr | None = None
     lemonsqueezy_store_id: str | None = None
     lemonsqueezy_webhook_secret: SecretStr | None = None
+    # the store's mode: test-mode events are refused by a live server and live ones by a test one
+    lemonsqueezy_test_mode: bool = False
     cryptomus_merchant_id: str | None = None
     cryptomus_payment_key: SecretStr | None = None
     tiktok_client_key: str | None = None
@@ -93,6 +97,9 @@ class Settings(BaseSettings):
     kie_rate_window_s: float = Field(default=10.0, gt=0)
     local_video_size: str = Field(default="1080x1920", pattern=r"^\d{2,4}x\d{2,4}$")
     local_video_fps: int = Field(default=30, ge=1, le=60)
+    batch_max_rows: int = Field(default=1000, ge=1, le=100_000)  # rows per batch
+    batch_user_concurrency: int = Field(default=4, ge=1)  # a user's batch items at once
+    batch_global_concurrency: int = Field(default=16, ge=1)  # everyone's batch items at once
 
     @field_validator("token_keys", mode="before")
     @classmethod

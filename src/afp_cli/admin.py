@@ -10,6 +10,7 @@ from typing import Annotated, TypeVar
 import typer
 
 from afp_bootstrap import (
+    ConfigurationError,
     Container,
     build_container,
     close_database,
@@ -20,7 +21,12 @@ from afp_cli._errors import fail_on_domain_errors
 from afp_core.domain.errors import NotFound
 from afp_core.domain.ids import UserId
 from afp_core.domain.users import Role
-from afp_core.usecases import AdjustCreditsCommand, CreateUserCommand
+from afp_core.usecases import (
+    AdjustCreditsCommand,
+    CreateUserCommand,
+    RotateTokenKeysCommand,
+    RotateTokenKeysResult,
+)
 
 admin = typer.Typer(help="Operator tasks: users and credits.", no_args_is_help=True)
 T = TypeVar("T")
@@ -120,6 +126,30 @@ def reconcile() -> None:
         typer.echo(f"error: {len(problems)} ledger discrepancy(ies)", err=True)
         raise typer.Exit(1)
     typer.echo("ledger consistent")
+
+
+@admin.command("rotate-token-keys")
+def rotate_token_keys() -> None:
+    """Re-encrypt every stored platform token with the first key of AFP_TOKEN_KEYS (then the
+    old keys can leave the ring); exit 1 if some tokens could not be re-encrypted."""
+
+    async def work(container: Container) -> RotateTokenKeysResult:
+        if not container.checked_settings().token_keys:
+            raise ConfigurationError("AFP_TOKEN_KEYS is empty: set the key ring, the new key first")
+        return await container.rotate_token_keys().execute(RotateTokenKeysCommand())
+
+    done = _with_database(work)
+    typer.echo(f"re-encrypted {done.rotated} connection(s); {done.current} already current")
+    if done.unreadable:
+        typer.echo(
+            f"error: {done.unreadable} connection(s) decrypt with no key of the ring "
+            "(their users must connect again)",
+            err=True,
+        )
+    if done.busy:
+        typer.echo(f"error: {done.busy} connection(s) were being refreshed: run again", err=True)
+    if done.unreadable or done.busy:
+        raise typer.Exit(1)
 
 
 async def _operator(container: Container) -> UserId:

@@ -12,6 +12,8 @@ import typer
 from afp_bootstrap.logs import configure_logging
 from afp_cli._errors import fail_on_domain_errors
 from afp_cli.admin import admin, migrate
+from afp_cli.batch import batch
+from afp_cli.payments import payments
 from afp_cli.scrape import scrape
 from afp_cli.serve import serve
 from afp_cli.worker import worker
@@ -47,6 +49,8 @@ app.command()(scrape)
 app.command()(serve)
 app.command()(worker)
 app.add_typer(admin, name="admin")
+app.add_typer(batch, name="batch")
+app.add_typer(payments, name="payments")
 
 
 @app.command()

@@ -103,7 +103,7 @@ async def _check_database(container: Container) -> None:
 async def _seed(container: Container) -> list[DemoLogin]:
     """Migrate, then make an admin and a demo user with credits; every login is printed."""
     from afp_bootstrap import close_database, open_database
-    from afp_bootstrap.jobs import schedule_sweep
+    from afp_bootstrap.jobs import schedule_sweep, schedule_token_refresh
     from afp_core.domain.users import Role
     from afp_core.usecases import (
         AdjustCreditsCommand,
@@ -133,6 +133,7 @@ async def _seed(container: Container) -> list[DemoLogin]:
             )
         )
         await schedule_sweep(container)  # the in-process worker also sweeps stuck work
+        await schedule_token_refresh(container)
     finally:
         await close_database(container)  # the server's event loop opens its own connections
     return [

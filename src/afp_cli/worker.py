@@ -59,7 +59,7 @@ async def run_worker(
         job_runner,
         open_database,
     )
-    from afp_bootstrap.jobs import schedule_sweep
+    from afp_bootstrap.jobs import schedule_sweep, schedule_token_refresh
 
     url = container.checked_settings().database_url
     if url.startswith("memory:"):
@@ -86,6 +86,7 @@ async def run_worker(
         loop.add_signal_handler(sig, on_signal, sig.name)
     try:
         await schedule_sweep(container)
+        await schedule_token_refresh(container)
         log.info("worker.started", concurrency=concurrency, database=_dialect(url))
         if container.checked_settings().job_queue == "procrastinate":
             await _run_procrastinate(container, stop, concurrency=concurrency)

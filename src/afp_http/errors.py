@@ -18,6 +18,7 @@ from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.types import ExceptionHandlersMap
 
 from afp_core.domain.errors import (
+    BudgetExceeded,
     ContentBlocked,
     DomainError,
     InsufficientCredits,
@@ -63,6 +64,8 @@ def _extra(error: DomainError) -> dict[str, Any]:
         return {"needed": error.needed, "available": error.available}
     if isinstance(error, ContentBlocked):
         return {"reasons": list(error.reasons)}
+    if isinstance(error, BudgetExceeded):
+        return {"needed": error.cost, "budget": error.budget}
     return {}
 
 

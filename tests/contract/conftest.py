@@ -8,12 +8,15 @@ implementation.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
 
 import attrs
 import pytest
 
 from afp_adapters.fakes import InMemoryDatabase, InMemoryJobQueue, SequentialIds
 from afp_adapters.sql import SqlDatabase, SqlJobQueue
+from afp_core.domain.payments import WebhookDelivery
 from afp_core.ports.commerce import JobQueue
 from afp_core.ports.unit_of_work import UnitOfWorkFactory
 
@@ -49,3 +52,11 @@ async def store(request: pytest.FixtureRequest) -> AsyncIterator[Store]:
         makers = _sql(url, request.param)
     async for made in makers:
         yield made
+
+
+def delivery(
+    provider: str, event_id: str, received_at: datetime, **changes: Any
+) -> WebhookDelivery:
+    """A verified webhook delivery as the inbox stores it."""
+    body = f'{{"event": "{event_id}"}}'.encode()
+    return WebhookDelivery(provider, event_id, received_at, body, **changes)

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import attrs
 import pytest
 
 from afp_core.domain.errors import Conflict, NotFound
@@ -27,7 +28,7 @@ from afp_core.domain.social import (
 )
 from afp_core.domain.users import Role, User
 from afp_core.ports.unit_of_work import UnitOfWork
-from tests.contract.conftest import Store
+from tests.contract.conftest import Store, delivery
 
 pytestmark = pytest.mark.contract
 
@@ -274,26 +275,75 @@ async def test_two_purchases_cannot_both_be_saved_with_one_provider_payment_id(
 
 async def test_a_webhook_delivery_is_new_once_per_provider_and_event_id(store: Store) -> None:
     async with store.uow() as uow:
-        assert await uow.webhooks.record("lemonsqueezy", "evt-1", NOW) is True
-        assert await uow.webhooks.record("lemonsqueezy", "evt-1", at(1)) is False
-        assert await uow.webhooks.record("cryptomus", "evt-1", at(1)) is True
+        assert await uow.webhooks.record(delivery("lemonsqueezy", "evt-1", NOW)) is True
+        assert await uow.webhooks.record(delivery("lemonsqueezy", "evt-1", at(1))) is False
+        assert await uow.webhooks.record(delivery("cryptomus", "evt-1", at(1))) is True
         await uow.commit()
     async with store.uow() as uow:
-        assert await uow.webhooks.record("lemonsqueezy", "evt-1", at(2)) is False
-        assert await uow.webhooks.record("cryptomus", "evt-1", at(2)) is False
-        assert await uow.webhooks.record("lemonsqueezy", "evt-2", at(2)) is True
+        assert await uow.webhooks.record(delivery("lemonsqueezy", "evt-1", at(2))) is False
+        assert await uow.webhooks.record(delivery("cryptomus", "evt-1", at(2))) is False
+        assert await uow.webhooks.record(delivery("lemonsqueezy", "evt-2", at(2))) is True
         await uow.commit()
     async with store.uow() as uow:
-        assert await uow.webhooks.record("lemonsqueezy", "evt-2", at(3)) is False
+        assert await uow.webhooks.record(delivery("lemonsqueezy", "evt-2", at(3))) is False
 
 
 async def test_a_delivery_recorded_in_a_unit_of_work_that_did_not_commit_is_new_again(
     store: Store,
 ) -> None:
     async with store.uow() as uow:
-        assert await uow.webhooks.record("lemonsqueezy", "evt-1", NOW) is True
+        assert await uow.webhooks.record(delivery("lemonsqueezy", "evt-1", NOW)) is True
     async with store.uow() as uow:
-        assert await uow.webhooks.record("lemonsqueezy", "evt-1", at(1)) is True
+        assert await uow.webhooks.record(delivery("lemonsqueezy", "evt-1", at(1))) is True
+
+
+async def test_a_delivery_is_stored_raw_with_its_outcome_and_found_by_purchase(
+    store: Store,
+) -> None:
+    async with store.uow() as uow:
+        await uow.users.add(a_user(ALICE))
+        await uow.purchases.add(a_purchase("p-1"))
+        first = delivery("lemonsqueezy", "evt-1", NOW, purchase_id="p-1", kind="paid")
+        later = delivery("lemonsqueezy", "evt-2", at(1), purchase_id="p-1", event_name="x")
+        assert await uow.webhooks.record(later) is True
+        assert await uow.webhooks.record(first) is True
+        assert await uow.webhooks.record(delivery("cryptomus", "evt-3", NOW)) is True
+        await uow.webhooks.set_outcome("lemonsqueezy", "evt-1", "credited")
+        await uow.commit()
+    async with store.uow() as uow:
+        found = await uow.webhooks.for_purchase(PurchaseId("p-1"))
+    assert [d.event_id for d in found] == ["evt-1", "evt-2"]
+    assert found[0] == attrs.evolve(first, outcome="credited")
+    assert found[0].body == first.body and found[1].event_name == "x"
+
+
+async def test_purchases_are_listed_newest_first_since_a_date(store: Store) -> None:
+    async with store.uow() as uow:
+        await uow.users.add(a_user(ALICE))
+        for n in range(3):
+            await uow.purchases.add(a_purchase(f"p-{n}", created_at=at(n)))
+        await uow.commit()
+    async with store.uow() as uow:
+        every = await uow.purchases.list_all()
+        recent = await uow.purchases.list_all(since=at(1), limit=1)
+    assert [p.id for p in every] == ["p-2", "p-1", "p-0"]
+    assert [p.id for p in recent] == ["p-2"]
+
+
+async def test_a_purchase_keeps_its_review_reason_and_refund_levels(store: Store) -> None:
+    flagged = a_purchase(
+        "p-1",
+        status=PurchaseStatus.NEEDS_REVIEW,
+        review_reason="paid 4.50 USD, the pack costs 9.00 USD",
+        pending_refund=Money("3.00", "USD"),
+        paid_amount=Money("10.80", "USD"),
+    )
+    async with store.uow() as uow:
+        await uow.users.add(a_user(ALICE))
+        await uow.purchases.add(flagged)
+        await uow.commit()
+    async with store.uow() as uow:
+        assert await uow.purchases.get(PurchaseId("p-1"), lock=True) == flagged
 
 
 # ---------------------------------------------------------------------------------- social

@@ -425,6 +425,47 @@ async def test_another_users_batch_is_not_found_but_workers_can_read_any(store: 
         assert await uow.batches.get_any(BatchId("b-1")) == a_batch("b-1")
 
 
+async def test_a_batch_keeps_its_budget_window_and_each_items_hold_attempts_and_dispatch(
+    store: Store,
+) -> None:
+    await add_users(store, ALICE)
+    batch = a_batch("b-1")
+    batch.budget, batch.window = 50, 2
+    await committed(store, lambda uow: uow.batches.add(batch))
+    async with store.uow() as uow:
+        loaded = await uow.batches.get(ALICE, BatchId("b-1"))
+        assert (loaded.budget, loaded.window) == (50, 2)
+        first = loaded.dispatch(at(1))
+        loaded.settle_item(first[0].id, succeeded=False, now=at(2), error="blocked")
+        loaded.retry_failed(HoldId("h-retry"), at(3))
+        await uow.batches.save(loaded)
+        await uow.commit()
+    async with store.uow() as uow:
+        stored = await uow.batches.get_any(BatchId("b-1"))
+    assert stored == loaded
+    retried = stored.item(first[0].id)
+    assert (retried.hold_id, retried.attempts) == (HoldId("h-retry"), 2)
+    assert retried.dispatched_at is None
+    assert stored.hold_ids == (HoldId("h-b-1"), HoldId("h-retry"))
+    assert stored.item(first[1].id).dispatched_at == at(1)
+
+
+async def test_items_in_flight_are_counted_per_user_running_and_queued(store: Store) -> None:
+    await add_users(store, ALICE, BOB)
+    mine, theirs = a_batch("b-1"), a_batch("b-2", BOB)
+    mine.dispatch(at(1))  # the whole window: running and queued below
+    mine.start_item(mine.items[0].id, VideoId("v-0"), at(2))
+    mine.settle_item(mine.items[1].id, succeeded=True, now=at(2))  # in flight no more
+    theirs.window = 1
+    theirs.dispatch(at(1))
+    await committed(store, lambda uow: uow.batches.add(mine))
+    await committed(store, lambda uow: uow.batches.add(theirs))
+    async with store.uow() as uow:
+        load = await uow.batches.in_flight_by_user()
+    queued = sum(1 for i in mine.items if i.in_flight) - 1
+    assert dict(load) == {ALICE: (1, queued), BOB: (0, 1)}
+
+
 # ---------------------------------------------------------------------------------- posts
 
 
@@ -529,3 +570,21 @@ async def test_a_users_posts_are_listed_newest_first(store: Store) -> None:
     assert mine == ["p-a3", "p-a2", "p-a1", "p-a0"]
     assert newest_two == ["p-a3", "p-a2"]
     assert bobs == ["p-b"]
+
+
+async def test_stale_posts_are_the_publishing_ones_idle_since_before_a_time(store: Store) -> None:
+    await add_users(store, ALICE)
+    done = a_post("p-done", "v-1", created_at=at(0))
+    done.mark_published("tt-1", None, at(1))
+    async with store.uow() as uow:
+        await uow.videos.add(a_video("v-1"))
+        await uow.posts.add(a_post("p-old", "v-1", created_at=at(0)))
+        await uow.posts.add(a_post("p-older", "v-1", created_at=at(-5)))
+        await uow.posts.add(a_post("p-new", "v-1", created_at=at(10)))
+        await uow.posts.add(done)
+        await uow.commit()
+    async with store.uow() as uow:
+        stale = await uow.posts.stale(at(5))
+        first = await uow.posts.stale(at(5), limit=1)
+    assert [p.id for p in stale] == ["p-older", "p-old"]
+    assert [p.id for p in first] == ["p-older"]

@@ -20,7 +20,7 @@ from afp_core.domain.ledger import AccountBalance, EntryType, HoldStatus
 from afp_core.domain.users import User
 from afp_core.domain.video import Video, VideoSpec
 from afp_core.ports.unit_of_work import UnitOfWork
-from tests.contract.conftest import Store
+from tests.contract.conftest import Store, delivery
 
 pytestmark = pytest.mark.contract
 
@@ -87,7 +87,7 @@ async def write_one_of_everything(uow: UnitOfWork) -> None:
     await uow.ledger.credit(NEWCOMER, 5, EntryType.BONUS, key="welcome", now=NOW)
     await uow.jobs.defer(a_job(JobName.SUBMIT_VIDEO))
     await uow.idempotency.add(IdempotencyRecord(SCOPE, "k-1", "f" * 64, "v-ghost", NOW))
-    assert await uow.webhooks.record("lemonsqueezy", "evt-1", NOW) is True
+    assert await uow.webhooks.record(delivery("lemonsqueezy", "evt-1", NOW)) is True
 
 
 async def assert_no_trace_of_everything(store: Store) -> None:
@@ -100,7 +100,7 @@ async def assert_no_trace_of_everything(store: Store) -> None:
         assert await uow.ledger.balance(ALICE) == AccountBalance(ALICE, 0, 0, 0)
         assert list(await uow.ledger.all_entries(ALICE)) == []
         assert await uow.idempotency.get(SCOPE, "k-1") is None
-        assert await uow.webhooks.record("lemonsqueezy", "evt-1", at(1)) is True
+        assert await uow.webhooks.record(delivery("lemonsqueezy", "evt-1", at(1))) is True
     assert await store.queue.next_run_at() is None
     assert list(await store.queue.due(FAR)) == []
 
@@ -138,7 +138,7 @@ async def test_a_committed_unit_of_work_keeps_every_write(store: Store) -> None:
         assert (await uow.ledger.balance(NEWCOMER)).balance == 5
         stored = await uow.idempotency.get(SCOPE, "k-1")
         assert stored is not None and stored.result_ref == "v-ghost"
-        assert await uow.webhooks.record("lemonsqueezy", "evt-1", at(1)) is False
+        assert await uow.webhooks.record(delivery("lemonsqueezy", "evt-1", at(1))) is False
     assert [job.name for _, job in await store.queue.due(FAR)] == [JobName.SUBMIT_VIDEO]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from typing import Any
 
 from tests.http.conftest import Api, Caller
@@ -158,7 +159,16 @@ async def test_results_csv_has_one_row_per_item(api: Api) -> None:
         ("2", "CANCELLED", "batch cancelled", "0"),
         ("3", "CANCELLED", "batch cancelled", "0"),
     ]
-    assert set(rows[0]) == {"line", "url", "status", "video_id", "error", "credits_charged"}
+    assert list(rows[0]) == [
+        "line",
+        "url",
+        "status",
+        "video_id",
+        "video_url",
+        "error",
+        "credits_charged",
+        "attempts",
+    ]
 
 
 async def test_another_users_batch_is_not_found(api: Api) -> None:
@@ -173,3 +183,93 @@ async def test_another_users_batch_is_not_found(api: Api) -> None:
         answer = await api.client.request(method, path, headers=other.headers)
         assert answer.status_code == 404, path
         assert answer.json()["code"] == "not_found"
+
+
+async def test_a_quote_prices_each_row_and_holds_nothing(api: Api) -> None:
+    caller = await api.sign_up(credits=1)
+    answer = await api.client.post(
+        "/bulk/quote",
+        files={"file": ("batch.csv", CSV.encode(), "text/csv")},
+        data={"model": "afp-local", "budget": "5"},
+        headers=caller.headers,
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {
+        "rows": [
+            {"line": 2, "url": "https://shop.example.com/p/1", "price": 1},
+            {"line": 3, "url": "https://shop.example.com/p/2", "price": 1},
+        ],
+        "total_items": 2,
+        "total": 2,
+        "available": 1,
+        "affordable": False,
+        "budget": 5,
+        "within_budget": True,
+    }
+    assert (await api.client.get("/credits", headers=caller.headers)).json()["reserved"] == 0
+    bad = await api.client.post(
+        "/bulk/quote", json={"rows": [{"url": "ftp://x.test/1"}]}, headers=caller.headers
+    )
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["line"] == 1
+
+
+async def test_a_batch_over_its_budget_is_a_422_naming_the_budget(api: Api) -> None:
+    caller = await api.sign_up(credits=50)
+    answer = await api.client.post(
+        "/bulk/start-batch",
+        json={
+            "rows": [{"url": f"https://shop.example.com/p/{n}"} for n in range(3)],
+            "model": "afp-local",
+            "budget": 2,
+        },
+        headers=caller.headers,
+    )
+    assert answer.status_code == 422
+    assert (answer.json()["code"], answer.json()["needed"], answer.json()["budget"]) == (
+        "budget_exceeded",
+        3,
+        2,
+    )
+    assert (await api.client.get("/credits", headers=caller.headers)).json()["reserved"] == 0
+
+
+async def test_failed_items_are_retried_once_per_idempotency_key(api: Api) -> None:
+    caller = await api.sign_up(credits=10)
+    api.world.scraper.blocked.add("https://shop.example.com/p/2")
+    batch_id = await started(api, caller)
+    await api.world.run_jobs()
+    api.world.scraper.blocked.clear()
+    path = f"/bulk/batch/{batch_id}/retry"
+    headers = {**caller.headers, "Idempotency-Key": "retry-1"}
+    first = await api.client.post(path, headers=headers)
+    again = await api.client.post(path, headers=headers)
+    assert first.status_code == again.status_code == 202, first.text
+    assert first.json() == again.json()
+    assert (first.json()["items_retried"], first.json()["credits_reserved"]) == (1, 1)
+    await api.world.run_jobs()
+    status = (await api.client.get(f"/bulk/batch/{batch_id}/status", headers=caller.headers)).json()
+    assert status["status"] == "COMPLETED"
+    assert status["credits"] == {"reserved": 3, "captured": 2, "released": 1, "held": 0}
+    assert status["eta_s"] == 0
+    nothing = await api.client.post(path, headers=caller.headers)
+    assert nothing.status_code == 409
+
+
+async def test_results_zip_holds_one_stored_video_per_completed_item(api: Api) -> None:
+    caller = await api.sign_up(credits=10)
+    api.world.scraper.blocked.add("https://shop.example.com/p/2")
+    batch_id = await started(api, caller)
+    await api.world.run_jobs()
+    answer = await api.client.get(f"/bulk/batch/{batch_id}/results.zip", headers=caller.headers)
+    assert answer.status_code == 200
+    assert answer.headers["content-type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(answer.content)) as archive:
+        names = archive.namelist()
+        assert len(names) == 1 and names[0].startswith("line-0002-")
+        info = archive.getinfo(names[0])
+        assert info.compress_type == zipfile.ZIP_STORED and info.file_size > 0
+        assert archive.testzip() is None
+    other = await api.sign_up(credits=1)
+    hidden = await api.client.get(f"/bulk/batch/{batch_id}/results.zip", headers=other.headers)
+    assert hidden.status_code == 404

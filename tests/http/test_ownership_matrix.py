@@ -106,6 +106,8 @@ CASES = [
     Case("GET", "/bulk/batch/{batch_id}/status", _batch, _batch_running),
     Case("POST", "/bulk/batch/{batch_id}/cancel", _batch, _batch_running),
     Case("GET", "/bulk/batch/{batch_id}/results.csv", _batch, _batch_running),
+    Case("GET", "/bulk/batch/{batch_id}/results.zip", _batch, _batch_running),
+    Case("POST", "/bulk/batch/{batch_id}/retry", _batch, _batch_running),
     Case("DELETE", "/social/connections/{provider}", _connection, _still_connected),
     Case("GET", "/social/posts/{post_id}", _post, _post_readable),
     Case(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from afp_adapters.fakes import FakeSocialPublisher
 from tests.http.conftest import VIDEO_JSON, Api, Caller
 
 CALLBACK = "http://127.0.0.1:8000/auth/oauth/tiktok/callback"
@@ -136,6 +137,9 @@ async def test_a_completed_video_is_published_and_its_post_polled(api: Api) -> N
     post_id = answer.json()["post_id"]
     assert answer.json()["status"] == "PUBLISHING"
 
+    polled = (await api.client.get(f"/social/posts/{post_id}", headers=caller.headers)).json()
+    assert polled["status"] == "PUBLISHING"  # nothing is sent until the job runs
+
     await api.world.run_jobs()
     post = (await api.client.get(f"/social/posts/{post_id}", headers=caller.headers)).json()
     assert (post["status"], post["video_id"], post["provider"]) == (
@@ -144,6 +148,12 @@ async def test_a_completed_video_is_published_and_its_post_polled(api: Api) -> N
         "tiktok",
     )
     assert post["post_url"].startswith("https://tiktok.fake.invalid/p/")
+    async with api.world.db.unit_of_work() as uow:  # the row in `video_posts`
+        row = await uow.posts.get_any(post_id)
+    assert (row.post_url, row.publish_id) == (post["post_url"], "pub-tiktok-1")
+    assert row.publish_started_at is not None
+    [request] = _fake(api).requests
+    assert request.ai_disclosure is True
     page = (await api.client.get("/social/posts?limit=10", headers=caller.headers)).json()
     assert [p["id"] for p in page["items"]] == [post_id]
     assert (page["limit"], page["offset"]) == (10, 0)
@@ -160,7 +170,8 @@ async def test_publish_replays_for_the_same_idempotency_key(api: Api) -> None:
     first = await api.client.post("/social/publish", json=body, headers=headers)
     again = await api.client.post("/social/publish", json=body, headers=headers)
     assert first.json()["post_id"] == again.json()["post_id"]
-    assert len(api.world.c.publishers()[_tiktok()].published) == 1
+    await api.world.run_jobs()
+    assert len(_fake(api).published) == 1
     other = await api.client.post(
         "/social/publish", json={**body, "caption": "other"}, headers=headers
     )
@@ -171,6 +182,12 @@ def _tiktok() -> Any:
     from afp_core.domain.social import SocialProvider
 
     return SocialProvider.TIKTOK
+
+
+def _fake(api: Api) -> FakeSocialPublisher:
+    publisher = api.world.c.publishers()[_tiktok()]
+    assert isinstance(publisher, FakeSocialPublisher)
+    return publisher
 
 
 async def test_publish_refuses_what_cannot_be_published(api: Api) -> None:
@@ -205,3 +222,51 @@ async def test_another_users_video_and_post_are_not_found(api: Api) -> None:
     assert peek.status_code == 404
     assert peek.json()["code"] == "not_found"
     assert (await api.client.get("/social/posts", headers=other.headers)).json()["items"] == []
+
+
+async def test_a_lapsed_grant_shows_as_needs_reconnect_and_publishing_asks_to_reconnect(
+    api: Api,
+) -> None:
+    from afp_core.domain.errors import ReconnectRequired
+
+    caller = await api.sign_up(credits=5)
+    video_id = await _completed_video(api, caller)
+    await _connect(api, caller)
+    publisher = _fake(api)
+    publisher.refresh_error = ReconnectRequired("invalid_grant")
+    async with api.world.db.unit_of_work() as uow:  # the tokens are due for a refresh
+        connection = await uow.connections.get(caller.user_id, _tiktok())
+        assert connection is not None
+        connection.expires_at = api.world.clock.now()
+        await uow.connections.save(connection)
+        await uow.commit()
+    first = (await _publish(api, caller, video_id)).json()["post_id"]
+    await api.world.run_jobs()
+    post = (await api.client.get(f"/social/posts/{first}", headers=caller.headers)).json()
+    assert post["status"] == "FAILED"
+    assert "connect your account again" in post["error"]
+    items = (await api.client.get("/social/connections", headers=caller.headers)).json()["items"]
+    assert [c["status"] for c in items] == ["NEEDS_RECONNECT"]
+
+    again = await _publish(api, caller, video_id)
+    assert again.status_code == 409
+    assert again.json()["code"] == "reconnect_required"
+    publisher.refresh_error = None
+    await _connect(api, caller)
+    assert (await _publish(api, caller, video_id)).status_code == 202
+
+
+async def test_disconnecting_a_lapsed_connection_deletes_it_without_calling_the_platform(
+    api: Api,
+) -> None:
+    caller = await api.sign_up()
+    await _connect(api, caller)
+    async with api.world.db.unit_of_work() as uow:
+        connection = await uow.connections.get(caller.user_id, _tiktok())
+        assert connection is not None
+        connection.mark_needs_reconnect()
+        await uow.connections.save(connection)
+        await uow.commit()
+    done = await api.client.delete("/social/connections/tiktok", headers=caller.headers)
+    assert done.json() == {"provider": "tiktok", "status": "REVOKED", "revoked_at_provider": False}
+    assert _fake(api).revoked == []

@@ -107,9 +107,13 @@ async def test_racing_settlements_of_one_batch_lose_no_item(world: World) -> Non
     save a stale copy of the other's item (a lost update on PostgreSQL)."""
     import asyncio
 
+    from dependency_injector import providers
+
+    from afp_core.domain.policy import BatchLimits
     from afp_core.usecases import SettleVideoCommand
 
     world.generator.rules["hangs"] = Scenario(outcome=Outcome.NEVER_FINISH)
+    world.c.batch_limits.override(providers.Object(BatchLimits(user_concurrency=6)))
     user = await world.user(credits=200)
     rows = tuple(BatchRow(i + 2, f"https://shop.example.com/products/hangs-{i}") for i in range(6))
     started = await world.c.start_batch().execute(StartBatchCommand(user, rows))

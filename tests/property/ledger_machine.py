@@ -2,7 +2,10 @@
 
 The machine keeps its own tiny model of one user's account and checks, after every step, that
 the ledger agrees with it and that invariants L1-L6, L8 and L11 of ledger-invariants.md hold
-(L7, about videos, is checked by the use-case machine in test_video_machine.py).
+(L7, about videos, is checked by the use-case machine in test_video_machine.py). Batch rules
+(start, settle an item ok or failed in any order, cancel, retry the failed items) drive the
+batch repository and the ledger together through the core's settlement helpers: L5 per item,
+L10 (a refused start leaves no batch) and the batch holds' captures match their items.
 Subclasses say which ledger to test by implementing `make_world`; the SQL suites reuse it.
 """
 
@@ -27,6 +30,7 @@ from hypothesis.stateful import (
 
 from afp_adapters.fakes import InMemoryDatabase, SequentialIds
 from afp_adapters.fakes.system import FakeClock
+from afp_core.domain.batch import Batch, BatchItem, ItemStatus
 from afp_core.domain.errors import (
     AccountInDebt,
     DomainError,
@@ -35,10 +39,11 @@ from afp_core.domain.errors import (
     InsufficientCredits,
     OverCapture,
 )
-from afp_core.domain.ids import HoldId, UserId
+from afp_core.domain.ids import BatchId, BatchItemId, HoldId, UserId
 from afp_core.domain.ledger import EntryType, HoldStatus, LedgerEntry, LedgerReceipt
 from afp_core.domain.users import User
 from afp_core.ports.unit_of_work import UnitOfWork
+from afp_core.usecases._settlement import hold_is_usable, release_item
 from tests import strategies as s
 
 T = TypeVar("T")
@@ -81,6 +86,23 @@ class ModelHold:
 
 
 @attrs.define
+class ModelItem:
+    price: int
+    hold: int  # index into ModelBatch.holds
+    status: ItemStatus = ItemStatus.PENDING
+
+
+@attrs.define
+class ModelBatch:
+    holds: list[HoldId]
+    items: list[ModelItem]
+    cancelled: bool = False
+
+
+BATCH_TTL = timedelta(hours=2)
+
+
+@attrs.define
 class Call:
     """A ledger call that succeeded, kept to replay it."""
 
@@ -92,6 +114,7 @@ class Call:
 class LedgerMachine(RuleBasedStateMachine):
     holds = Bundle("holds")
     used_keys = Bundle("used_keys")
+    batches = Bundle("batches")
     compare_with_reference = False  # L14: mirror every call on the in-memory reference
 
     def __init__(self) -> None:
@@ -116,6 +139,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.seen_entries: list[LedgerEntry] = []
         self.final_holds: dict[HoldId, tuple[HoldStatus, int, int]] = {}
         self.counter = 0
+        self.model_batches: dict[BatchId, ModelBatch] = {}
 
     # ----------------------------------------------------------------- plumbing
     async def open_world(self) -> Callable[[], UnitOfWork]:
@@ -342,7 +366,222 @@ class LedgerMachine(RuleBasedStateMachine):
         )
         assert isinstance(got, DomainError) and got.code == "not_found", got
 
+    # ----------------------------------------------------------------- batch rules
+    def on_both(self, op: Callable[[UnitOfWork], Awaitable[T]]) -> T | DomainError:
+        """Run `op` on the ledger under test and, with L14 on, on the reference too: the same
+        outcome (or the same error code) on both."""
+        got = self.attempt(op)
+        if self.reference is not None:
+            expected = self.attempt(op, self.reference)
+            if isinstance(got, DomainError) or isinstance(expected, DomainError):
+                assert type(got) is type(expected), (got, expected)  # L14
+            else:
+                assert got == expected, (got, expected)  # L14
+        return got
+
+    def map_reference_hold(
+        self, batch_id: BatchId, hold_id: HoldId, item_id: BatchItemId | None
+    ) -> None:
+        """Remember which reference hold mirrors a batch's hold (the `expire` rule asks)."""
+        if self.reference is None:
+            return
+        theirs = self.run(lambda uow: uow.batches.get_any(batch_id), self.reference)
+        self.ref_holds[hold_id] = (
+            theirs.hold_id if item_id is None else theirs.hold_of(theirs.item(item_id))
+        )
+
+    def usable(self, hold_id: HoldId) -> bool:
+        model = self.model_holds[hold_id]
+        return model.status is HoldStatus.OPEN and self.clock.now() < model.expires_at
+
+    def model_take(self, hold_id: HoldId, amount: int, op: str) -> None:
+        model = self.model_holds[hold_id]
+        if op == "capture":
+            model.captured += amount
+            self.balance -= amount
+        else:
+            model.released += amount
+        self.reserved -= amount
+        if model.open == 0:
+            model.status = HoldStatus.SETTLED
+
+    def model_hold(self, amount: int) -> bool:
+        """Whether a hold of `amount` is granted now (the model's view of `hold`)."""
+        return not self.debt and amount <= self.balance - self.reserved
+
+    @rule(target=batches, prices=st.lists(st.integers(1, 60), min_size=1, max_size=5))
+    def start_batch(self, prices: list[int]) -> BatchId:
+        batch_id = BatchId(f"b-{self.new_key()}")
+        now = self.clock.now()
+        total = sum(prices)
+        granted = self.model_hold(total)
+
+        async def start(uow: UnitOfWork) -> int:
+            receipt = await uow.ledger.hold(
+                self.user,
+                total,
+                key=f"batch:{batch_id}:hold",
+                now=now,
+                expires_at=now + BATCH_TTL,
+                reference=f"batch:{batch_id}",
+            )
+            assert receipt.hold_id is not None
+            items = [
+                BatchItem(BatchItemId(f"{batch_id}-i{n}"), n + 2, f"https://x.test/{n}", price)
+                for n, price in enumerate(prices)
+            ]
+            batch = Batch(batch_id, self.user, receipt.hold_id, items, now, now)
+            await uow.batches.add(batch)
+            return receipt.reserved
+
+        got = self.on_both(start)
+        if not granted:  # L10: no batch, no hold, no job: nothing at all
+            assert isinstance(got, InsufficientCredits | AccountInDebt), got
+            found = self.attempt(lambda uow: uow.batches.get_any(batch_id))
+            assert isinstance(found, DomainError) and found.code == "not_found"
+            return BatchId("none")
+        assert not isinstance(got, DomainError), got
+        batch = self.run(lambda uow: uow.batches.get_any(batch_id))
+        self.map_reference_hold(batch_id, batch.hold_id, None)
+        self.reserved += total
+        self.model_holds[batch.hold_id] = ModelHold(total, now + BATCH_TTL)
+        items = [ModelItem(price, 0) for price in prices]
+        self.model_batches[batch_id] = ModelBatch([batch.hold_id], items)
+        return batch_id
+
+    @rule(batch_id=batches, index=st.integers(0, 4), succeeded=st.booleans())
+    def settle_batch_item(self, batch_id: BatchId, index: int, succeeded: bool) -> None:
+        model = self.model_batches.get(batch_id)
+        if model is None:
+            return
+        index %= len(model.items)
+        item_id = BatchItemId(f"{batch_id}-i{index}")
+        now = self.clock.now()
+
+        async def settle(uow: UnitOfWork) -> tuple[bool, bool]:
+            batch = await uow.batches.get_any(batch_id)
+            item = batch.item(item_id)
+            hold_id = batch.hold_of(item)
+            ok = succeeded and await hold_is_usable(uow, self.user, hold_id, now)
+            settlement = batch.settle_item(item_id, succeeded=ok, now=now, error="machine")
+            if not settlement.already_settled:
+                if ok:
+                    key = f"batch:{batch_id}:{item.settle_key}"
+                    await uow.ledger.capture(self.user, hold_id, item.price, key=key, now=now)
+                else:
+                    await release_item(uow, batch, item_id, item.price, now)
+                await uow.batches.save(batch)
+            return ok, settlement.already_settled
+
+        got = self.on_both(settle)
+        assert not isinstance(got, DomainError), got
+        item = model.items[index]
+        hold_id = model.holds[item.hold]
+        usable = self.usable(hold_id)
+        if item.status.is_final:  # L5: a second settle changes nothing
+            assert got[1], got
+            return
+        assert got == (succeeded and usable, False), got
+        if succeeded and usable:
+            item.status = ItemStatus.SUCCEEDED
+            self.model_take(hold_id, item.price, "capture")
+        else:
+            item.status = ItemStatus.FAILED
+            if usable:
+                self.model_take(hold_id, item.price, "release")
+
+    @rule(batch_id=batches)
+    def cancel_batch(self, batch_id: BatchId) -> None:
+        model = self.model_batches.get(batch_id)
+        if model is None:
+            return
+        now = self.clock.now()
+
+        async def cancel(uow: UnitOfWork) -> int:
+            batch = await uow.batches.get_any(batch_id)
+            settlements = batch.cancel(now)
+            for settlement in settlements:
+                await release_item(uow, batch, settlement.item_id, settlement.released, now)
+            await uow.batches.save(batch)
+            return len(settlements)
+
+        got = self.on_both(cancel)
+        open_items = [i for i in model.items if not i.status.is_final]
+        if model.cancelled:
+            assert got == 0, got
+            return
+        if not open_items:  # the batch had ended: IllegalTransition, nothing moves
+            assert isinstance(got, DomainError) and got.code == "illegal_transition", got
+            return
+        assert got == len(open_items), got
+        model.cancelled = True
+        for item in open_items:
+            item.status = ItemStatus.CANCELLED
+            hold_id = model.holds[item.hold]
+            if self.usable(hold_id):
+                self.model_take(hold_id, item.price, "release")
+
+    @rule(batch_id=batches)
+    def retry_failed_items(self, batch_id: BatchId) -> None:
+        model = self.model_batches.get(batch_id)
+        if model is None:
+            return
+        now = self.clock.now()
+        failed = [i for i in model.items if i.status is ItemStatus.FAILED]
+        amount = sum(i.price for i in failed)
+        key = f"batch:{batch_id}:retry:{self.new_key()}:hold"
+
+        async def retry(uow: UnitOfWork) -> int:
+            batch = await uow.batches.get_any(batch_id)
+            amount = sum(i.price for i in batch.retryable())
+            receipt = await uow.ledger.hold(
+                self.user,
+                amount,
+                key=key,
+                now=now,
+                expires_at=now + BATCH_TTL,
+                reference=f"batch:{batch_id}",
+            )
+            assert receipt.hold_id is not None
+            batch.retry_failed(receipt.hold_id, now)
+            await uow.batches.save(batch)
+            return len(failed)
+
+        got = self.on_both(retry)
+        if model.cancelled or not failed:
+            assert isinstance(got, DomainError) and got.code == "illegal_transition", got
+            return
+        if not self.model_hold(amount):
+            assert isinstance(got, InsufficientCredits | AccountInDebt), got
+            return
+        assert got == len(failed), got
+        retried = BatchItemId(f"{batch_id}-i{model.items.index(failed[0])}")
+        batch = self.run(lambda uow: uow.batches.get_any(batch_id))
+        hold_id = batch.hold_of(batch.item(retried))
+        self.map_reference_hold(batch_id, hold_id, retried)
+        self.reserved += amount
+        self.model_holds[hold_id] = ModelHold(amount, now + BATCH_TTL)
+        model.holds.append(hold_id)
+        for item in failed:
+            item.status = ItemStatus.PENDING
+            item.hold = len(model.holds) - 1
+
     # ----------------------------------------------------------------- invariants
+    @invariant()
+    def batch_items_match_the_model_and_their_holds(self) -> None:
+        for batch_id, model in self.model_batches.items():
+            batch = self.run(lambda uow, b=batch_id: uow.batches.get_any(b))  # type: ignore[misc]
+            assert [i.status for i in batch.items] == [i.status for i in model.items]
+            assert list(batch.hold_ids) == model.holds
+            for n, hold_id in enumerate(model.holds):
+                # L6/L7: a hold captured exactly the prices of its items that succeeded
+                mine = [m for m in model.items if m.hold == n]
+                succeeded = sum(m.price for m in mine if m.status is ItemStatus.SUCCEEDED)
+                assert self.model_holds[hold_id].captured == succeeded
+                if self.usable(hold_id):  # L4: what is still held is what is still in line
+                    waiting = sum(m.price for m in mine if not m.status.is_final)
+                    assert self.model_holds[hold_id].open == waiting
+
     def _entries(self) -> list[LedgerEntry]:
         return list(self.run(lambda uow: uow.ledger.all_entries(self.user)))
 

@@ -13,7 +13,7 @@ from afp_core.domain.events import DomainEvent
 from afp_core.domain.idempotency import IdempotencyRecord
 from afp_core.domain.jobs import Job
 from afp_core.domain.ledger import CreditAccount, Hold, LedgerEntry, LedgerReceipt
-from afp_core.domain.payments import Purchase
+from afp_core.domain.payments import Purchase, WebhookDelivery
 from afp_core.domain.social import OAuthState, Post, SocialConnection
 from afp_core.domain.users import User
 from afp_core.domain.video import Video
@@ -37,7 +37,7 @@ class Tables:
     videos: dict[str, Video] = attrs.Factory(dict)
     batches: dict[str, Batch] = attrs.Factory(dict)
     purchases: dict[str, Purchase] = attrs.Factory(dict)
-    webhook_events: dict[tuple[str, str], datetime] = attrs.Factory(dict)
+    webhook_events: dict[tuple[str, str], WebhookDelivery] = attrs.Factory(dict)
     connections: dict[tuple[str, str], SocialConnection] = attrs.Factory(dict)
     oauth_states: dict[str, OAuthState] = attrs.Factory(dict)
     posts: dict[str, Post] = attrs.Factory(dict)

@@ -16,6 +16,8 @@ from afp_core.domain.payments import (
     NoticeKind,
     PaymentNotice,
     PaymentProviderName,
+    ProviderPayment,
+    ProviderPaymentState,
     Purchase,
 )
 from afp_core.domain.pricing import CreditPack
@@ -27,8 +29,10 @@ class FakePayments:
     """Implements `PaymentProvider`.
 
     Webhook bodies are JSON `{event_id, kind, purchase_id, payment_id, amount, currency,
-    refunded_total}` signed with HMAC-SHA256 (hex) of the raw body in `x-fake-signature`.
-    Verification is never skipped: with no secret every webhook is refused.
+    refunded_total, variant_id}` signed with HMAC-SHA256 (hex) of the raw body in
+    `x-fake-signature`. Verification is never skipped: with no secret every webhook is refused.
+    The provider's own record of each purchase (what `lookup` answers) follows the webhooks it
+    signs, or `set_record` in tests.
     """
 
     name = PaymentProviderName.FAKE
@@ -37,6 +41,7 @@ class FakePayments:
         self._secret = webhook_secret
         self._base_url = base_url
         self.checkouts: list[tuple[Purchase, CreditPack]] = []
+        self.records: dict[str, ProviderPayment] = {}
 
     async def create_checkout(
         self, purchase: Purchase, pack: CreditPack, *, email: str, redirect_url: str | None
@@ -52,7 +57,45 @@ class FakePayments:
     def webhook(self, **fields: object) -> tuple[bytes, dict[str, str]]:
         """A signed webhook delivery, for tests and the demo."""
         body = json.dumps(fields, sort_keys=True).encode()
+        self._remember(fields)
         return body, {SIGNATURE_HEADER: self.sign(body)}
+
+    def set_record(self, purchase_id: str, record: ProviderPayment) -> None:
+        self.records[purchase_id] = record
+
+    def _remember(self, fields: Mapping[str, object]) -> None:
+        purchase_id = fields.get("purchase_id")
+        if not isinstance(purchase_id, str):
+            return
+        currency = str(fields.get("currency", "USD"))
+        kind = fields.get("kind")
+        payment_id = str(fields.get("payment_id", "")) or None
+        known = self.records.get(purchase_id)
+        if kind == NoticeKind.PAID.value:
+            amount = fields.get("amount")
+            self.records[purchase_id] = ProviderPayment(
+                ProviderPaymentState.PAID,
+                payment_id,
+                Money(Decimal(str(amount)), currency) if amount is not None else None,
+            )
+        elif kind == NoticeKind.REFUNDED.value and known is not None:
+            refunded = fields.get("refunded_total")
+            total = Money(Decimal(str(refunded)), currency) if refunded is not None else None
+            full = total is None or (
+                known.amount is not None and total.amount >= known.amount.amount
+            )
+            self.records[purchase_id] = ProviderPayment(
+                ProviderPaymentState.REFUNDED if full else ProviderPaymentState.PARTIALLY_REFUNDED,
+                known.payment_id,
+                known.amount,
+                total,
+            )
+
+    async def confirm(self, notice: PaymentNotice) -> PaymentNotice:
+        return notice  # its webhooks are signed and authoritative
+
+    async def lookup(self, purchase: Purchase) -> ProviderPayment:
+        return self.records.get(purchase.id, ProviderPayment(ProviderPaymentState.NOT_FOUND))
 
     def parse_notice(self, body: bytes, headers: Mapping[str, str]) -> PaymentNotice:
         if self._secret is None:
@@ -75,6 +118,8 @@ class FakePayments:
                 refunded_total=(
                     Money(Decimal(str(refunded)), currency) if refunded is not None else None
                 ),
+                variant_id=str(data["variant_id"]) if data.get("variant_id") else None,
+                event_name=str(data.get("kind", "")),
             )
         except (KeyError, ValueError, TypeError) as exc:
             raise ValidationFailed(f"malformed fake webhook: {exc}") from exc

@@ -22,7 +22,12 @@ from afp_core.domain.ids import (
 )
 from afp_core.domain.ledger import EntryType, Hold, HoldStatus, LedgerEntry, LedgerReceipt
 from afp_core.domain.money import Money
-from afp_core.domain.payments import PaymentProviderName, Purchase, PurchaseStatus
+from afp_core.domain.payments import (
+    PaymentProviderName,
+    Purchase,
+    PurchaseStatus,
+    WebhookDelivery,
+)
 from afp_core.domain.pricing import PlanTier
 from afp_core.domain.social import (
     ConnectionStatus,
@@ -268,6 +273,9 @@ def batch_values(batch: Batch) -> dict[str, Any]:
         "cancelled_at": batch.cancelled_at,
         "created_at": batch.created_at,
         "updated_at": batch.updated_at,
+        "budget": batch.budget,
+        "concurrency": batch.window,
+        "retry_hold_ids": list(batch.retry_holds) or None,
     }
 
 
@@ -284,6 +292,9 @@ def item_values(batch_id: str, item: BatchItem) -> dict[str, Any]:
         "options": dict(item.options),
         "error": item.error,
         "settled_at": item.settled_at,
+        "hold_id": item.hold_id,
+        "attempts": item.attempts,
+        "dispatched_at": item.dispatched_at,
     }
 
 
@@ -299,6 +310,9 @@ def item_from(row: Row) -> BatchItem:
         credits_used=row["credits_used"],
         error=row["error"],
         settled_at=row["settled_at"],
+        hold_id=HoldId(row["hold_id"]) if row["hold_id"] else None,
+        attempts=row["attempts"],
+        dispatched_at=row["dispatched_at"],
     )
 
 
@@ -312,6 +326,9 @@ def batch_from(row: Row, items: list[BatchItem]) -> Batch:
         updated_at=row["updated_at"],
         cancelled_at=row["cancelled_at"],
         metadata=row["metadata"],
+        budget=row["budget"],
+        window=row["concurrency"],
+        retry_holds=[HoldId(h) for h in row["retry_hold_ids"] or ()],
     )
 
 
@@ -330,6 +347,13 @@ def purchase_values(purchase: Purchase) -> dict[str, Any]:
         "checkout_url": purchase.checkout_url,
         "refunded_credits": purchase.refunded_credits,
         "created_at": purchase.created_at,
+        "review_reason": purchase.review_reason,
+        "pending_refund_amount": (
+            str(purchase.pending_refund.amount) if purchase.pending_refund is not None else None
+        ),
+        "paid_amount": (
+            str(purchase.paid_amount.amount) if purchase.paid_amount is not None else None
+        ),
     }
 
 
@@ -346,6 +370,44 @@ def purchase_from(row: Row) -> Purchase:
         payment_id=row["payment_id"],
         checkout_url=row["checkout_url"],
         refunded_credits=row["refunded_credits"],
+        review_reason=row["review_reason"],
+        pending_refund=(
+            Money(Decimal(row["pending_refund_amount"]), row["currency"])
+            if row["pending_refund_amount"] is not None
+            else None
+        ),
+        paid_amount=(
+            Money(Decimal(row["paid_amount"]), row["currency"])
+            if row["paid_amount"] is not None
+            else None
+        ),
+    )
+
+
+def delivery_values(d: WebhookDelivery) -> dict[str, Any]:
+    return {
+        "provider": d.provider,
+        "event_id": d.event_id,
+        "received_at": d.received_at,
+        "event_name": d.event_name[:80] or None,
+        "kind": d.kind or None,
+        "purchase_id": d.purchase_id,
+        "outcome": d.outcome,
+        "body_sha256": d.body_sha256,
+        "body": d.body,
+    }
+
+
+def delivery_from(row: Row) -> WebhookDelivery:
+    return WebhookDelivery(
+        provider=row["provider"],
+        event_id=row["event_id"],
+        received_at=row["received_at"],
+        body=bytes(row["body"] or b""),
+        event_name=row["event_name"] or "",
+        kind=row["kind"] or "",
+        purchase_id=row["purchase_id"],
+        outcome=row["outcome"],
     )
 
 
@@ -364,6 +426,7 @@ def connection_values(c: SocialConnection) -> dict[str, Any]:
         },
         "status": c.status.value,
         "connected_at": c.connected_at,
+        "refresh_claimed_until": c.refresh_claimed_until,
     }
 
 
@@ -380,6 +443,7 @@ def connection_from(row: Row) -> SocialConnection:
         account_name=meta["account_name"],
         connected_at=row["connected_at"],
         status=ConnectionStatus(row["status"]),
+        refresh_claimed_until=row["refresh_claimed_until"],
     )
 
 
@@ -418,9 +482,10 @@ def post_values(p: Post) -> dict[str, Any]:
         "post_url": p.post_url,
         "error": p.error,
         "checks": p.checks,
-        "metadata": {},
+        "metadata": {"title": p.title} if p.title else {},
         "created_at": p.created_at,
         "updated_at": p.updated_at,
+        "publish_started_at": p.publish_started_at,
     }
 
 
@@ -439,6 +504,8 @@ def post_from(row: Row) -> Post:
         post_url=row["post_url"],
         error=row["error"],
         checks=row["checks"],
+        title=(row["metadata"] or {}).get("title", ""),
+        publish_started_at=row["publish_started_at"],
     )
 
 

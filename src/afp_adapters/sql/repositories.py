@@ -25,8 +25,15 @@ from afp_core.domain.events import DomainEvent
 from afp_core.domain.idempotency import IdempotencyRecord
 from afp_core.domain.ids import BatchId, PostId, PurchaseId, UserId, VideoId
 from afp_core.domain.jobs import Job
-from afp_core.domain.payments import PaymentProviderName, Purchase
-from afp_core.domain.social import OAuthState, Post, SocialConnection, SocialProvider
+from afp_core.domain.payments import PaymentProviderName, Purchase, WebhookDelivery
+from afp_core.domain.social import (
+    ConnectionStatus,
+    OAuthState,
+    Post,
+    PostStatus,
+    SocialConnection,
+    SocialProvider,
+)
 from afp_core.domain.users import Role, User, normalise_email
 from afp_core.domain.video import TERMINAL, Video, VideoStatus
 from afp_core.ports.repositories import UserTotals, VideoState
@@ -296,6 +303,10 @@ class SqlVideoRepository(_Repo):
 
 
 class SqlBatchRepository(_Repo):
+    def __init__(self, conn: AsyncConnection, *, lock: bool = True) -> None:
+        super().__init__(conn, lock=lock)
+        self._loaded_items: dict[BatchId, dict[str, dict[str, Any]]] = {}
+
     async def add(self, batch: Batch) -> None:
         await self._insert(t.video_batches, m.batch_values(batch), f"batch {batch.id}")
         await self._c.execute(
@@ -312,7 +323,10 @@ class SqlBatchRepository(_Repo):
             .where(t.batch_video_items.c.batch_id == batch_id)
             .order_by(t.batch_video_items.c.row_index, t.batch_video_items.c.id)
         )
-        return m.batch_from(row._mapping, [m.item_from(i._mapping) for i in items])
+        batch = m.batch_from(row._mapping, [m.item_from(i._mapping) for i in items])
+        # what each item was when loaded: `save` writes only the items that changed since
+        self._loaded_items[batch.id] = {i.id: m.item_values(batch.id, i) for i in batch.items}
+        return batch
 
     async def get(self, user_id: UserId, batch_id: BatchId) -> Batch:
         where = (t.video_batches.c.id == batch_id) & (t.video_batches.c.user_id == user_id)
@@ -330,9 +344,31 @@ class SqlBatchRepository(_Repo):
         if result.rowcount == 0:
             raise NotFound(f"batch {batch.id} not found")
         items = t.batch_video_items
+        loaded = self._loaded_items.get(batch.id, {})
         for item in batch.items:
             values = m.item_values(batch.id, item)
+            if loaded.get(item.id) == values:
+                continue
             await self._c.execute(items.update().where(items.c.id == item.id).values(**values))
+            loaded[item.id] = values
+
+    async def in_flight_by_user(self) -> Mapping[UserId, tuple[int, int]]:
+        i, b = t.batch_video_items, t.video_batches
+        rows = await self._c.execute(
+            sa.select(b.c.user_id, i.c.status, sa.func.count())
+            .select_from(i.join(b, b.c.id == i.c.batch_id))
+            .where(i.c.status.in_(("PENDING", "RUNNING")) & i.c.dispatched_at.is_not(None))
+            .group_by(b.c.user_id, i.c.status)
+        )
+        found: dict[UserId, tuple[int, int]] = {}
+        for user_id, status, count in rows:
+            running, queued = found.get(UserId(user_id), (0, 0))
+            if status == "RUNNING":
+                running = int(count)
+            else:
+                queued = int(count)
+            found[UserId(user_id)] = (running, queued)
+        return found
 
 
 class SqlPurchaseRepository(_Repo):
@@ -341,24 +377,33 @@ class SqlPurchaseRepository(_Repo):
             t.purchases, m.purchase_values(purchase), f"purchase {purchase.id}", expected=True
         )
 
-    async def get(self, purchase_id: PurchaseId) -> Purchase | None:
-        row = (
-            await self._c.execute(sa.select(t.purchases).where(t.purchases.c.id == purchase_id))
-        ).first()
+    async def get(self, purchase_id: PurchaseId, *, lock: bool = False) -> Purchase | None:
+        query = sa.select(t.purchases).where(t.purchases.c.id == purchase_id)
+        if lock:
+            query = for_update(self._c, query)
+        row = (await self._c.execute(query)).first()
         return m.purchase_from(row._mapping) if row else None
 
     async def by_payment_id(
-        self, provider: PaymentProviderName, payment_id: str
+        self, provider: PaymentProviderName, payment_id: str, *, lock: bool = False
     ) -> Purchase | None:
-        row = (
-            await self._c.execute(
-                sa.select(t.purchases).where(
-                    (t.purchases.c.provider == provider.value)
-                    & (t.purchases.c.payment_id == payment_id)
-                )
-            )
-        ).first()
+        query = sa.select(t.purchases).where(
+            (t.purchases.c.provider == provider.value) & (t.purchases.c.payment_id == payment_id)
+        )
+        if lock:
+            query = for_update(self._c, query)
+        row = (await self._c.execute(query)).first()
         return m.purchase_from(row._mapping) if row else None
+
+    async def list_all(
+        self, *, since: datetime | None = None, limit: int = 1000
+    ) -> Sequence[Purchase]:
+        query = sa.select(t.purchases)
+        if since is not None:
+            query = query.where(t.purchases.c.created_at >= since)
+        query = query.order_by(t.purchases.c.created_at.desc(), t.purchases.c.id.desc())
+        rows = await self._c.execute(query.limit(limit))
+        return [m.purchase_from(row._mapping) for row in rows]
 
     async def save(self, purchase: Purchase) -> None:
         try:
@@ -373,14 +418,31 @@ class SqlPurchaseRepository(_Repo):
 
 
 class SqlWebhookInbox(_Repo):
-    async def record(self, provider: str, event_id: str, received_at: datetime) -> bool:
+    async def record(self, delivery: WebhookDelivery) -> bool:
         statement = (
             upsert(self._c, t.webhook_events)
-            .values(provider=provider, event_id=event_id, received_at=received_at)
+            .values(m.delivery_values(delivery))
             .on_conflict_do_nothing(index_elements=["provider", "event_id"])
             .returning(t.webhook_events.c.event_id)
         )
         return (await self._c.execute(statement)).first() is not None
+
+    async def set_outcome(self, provider: str, event_id: str, outcome: str) -> None:
+        events = t.webhook_events
+        await self._c.execute(
+            events.update()
+            .where((events.c.provider == provider) & (events.c.event_id == event_id))
+            .values(outcome=outcome)
+        )
+
+    async def for_purchase(self, purchase_id: PurchaseId) -> Sequence[WebhookDelivery]:
+        events = t.webhook_events
+        rows = await self._c.execute(
+            sa.select(events)
+            .where(events.c.purchase_id == purchase_id)
+            .order_by(events.c.received_at)
+        )
+        return [m.delivery_from(row._mapping) for row in rows]
 
 
 class SqlSocialConnectionRepository(_Repo):
@@ -410,6 +472,51 @@ class SqlSocialConnectionRepository(_Repo):
             .where(t.user_integrations.c.user_id == user_id)
             .order_by(t.user_integrations.c.provider)
         )
+        return [m.connection_from(r._mapping) for r in rows]
+
+    async def claim_refresh(
+        self, user_id: UserId, provider: SocialProvider, *, now: datetime, until: datetime
+    ) -> bool:
+        # one conditional UPDATE: PostgreSQL re-checks the WHERE after a concurrent writer
+        # commits (so the second claimant matches no row); SQLite writers are serialised
+        c = t.user_integrations.c
+        result = await self._c.execute(
+            t.user_integrations.update()
+            .where(
+                (c.user_id == user_id)
+                & (c.provider == provider.value)
+                & (c.status == ConnectionStatus.CONNECTED.value)
+                & (c.refresh_claimed_until.is_(None) | (c.refresh_claimed_until <= now))
+            )
+            .values(refresh_claimed_until=until)
+        )
+        return bool(result.rowcount == 1)
+
+    async def due_for_refresh(self, before: datetime, *, limit: int) -> Sequence[SocialConnection]:
+        c = t.user_integrations.c
+        rows = await self._c.execute(
+            sa.select(t.user_integrations)
+            .where(
+                (c.status == ConnectionStatus.CONNECTED.value)
+                & c.token_expires_at.is_not(None)
+                & (c.token_expires_at < before)
+            )
+            .order_by(c.token_expires_at, c.user_id, c.provider)
+            .limit(limit)
+        )
+        return [m.connection_from(r._mapping) for r in rows]
+
+    async def list_all(
+        self, *, after: tuple[UserId, SocialProvider] | None = None, limit: int = 200
+    ) -> Sequence[SocialConnection]:
+        c = t.user_integrations.c
+        query = sa.select(t.user_integrations).order_by(c.user_id, c.provider).limit(limit)
+        if after is not None:
+            query = query.where(
+                sa.tuple_(c.user_id, c.provider)
+                > sa.tuple_(sa.literal(after[0]), sa.literal(after[1].value))
+            )
+        rows = await self._c.execute(query)
         return [m.connection_from(r._mapping) for r in rows]
 
 
@@ -458,6 +565,19 @@ class SqlPostRepository(_Repo):
             sa.select(t.video_posts)
             .where(t.video_posts.c.user_id == user_id)
             .order_by(t.video_posts.c.created_at.desc(), t.video_posts.c.id.desc())
+            .limit(limit)
+        )
+        return [m.post_from(r._mapping) for r in rows]
+
+    async def stale(self, updated_before: datetime, *, limit: int = 100) -> Sequence[Post]:
+        posts = t.video_posts
+        rows = await self._c.execute(
+            sa.select(posts)
+            .where(
+                (posts.c.status == PostStatus.PUBLISHING.value)
+                & (posts.c.updated_at < updated_before)
+            )
+            .order_by(posts.c.updated_at, posts.c.id)
             .limit(limit)
         )
         return [m.post_from(r._mapping) for r in rows]

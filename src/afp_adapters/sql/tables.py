@@ -150,6 +150,13 @@ webhook_events = sa.Table(
     sa.Column("provider", sa.String(32), primary_key=True),
     sa.Column("event_id", sa.String(200), primary_key=True),
     _ts("received_at"),
+    sa.Column("event_name", sa.String(80), nullable=True),
+    sa.Column("kind", sa.String(16), nullable=True),
+    sa.Column("purchase_id", sa.String(40), nullable=True),
+    sa.Column("outcome", sa.String(16), nullable=True),
+    sa.Column("body_sha256", sa.String(64), nullable=True),
+    sa.Column("body", sa.LargeBinary, nullable=True),
+    sa.Index("ix_webhook_events_purchase", "purchase_id"),
 )
 
 video_batches = sa.Table(
@@ -166,6 +173,9 @@ video_batches = sa.Table(
     _ts("cancelled_at", nullable=True),
     _ts("created_at"),
     _ts("updated_at"),
+    sa.Column("budget", sa.BigInteger, nullable=True),
+    sa.Column("concurrency", sa.Integer, nullable=False, server_default="4"),
+    sa.Column("retry_hold_ids", Json, nullable=True),
     sa.CheckConstraint("total_credits_reserved >= 0", name="reserved_not_negative"),
     sa.Index("ix_video_batches_user_created", "user_id", "created_at"),
 )
@@ -215,8 +225,12 @@ batch_video_items = sa.Table(
     sa.Column("options", Json, nullable=False),
     sa.Column("error", sa.Text, nullable=True),
     _ts("settled_at", nullable=True),
+    sa.Column("hold_id", Id, nullable=True),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="1"),
+    _ts("dispatched_at", nullable=True),
     sa.CheckConstraint("credits_used >= 0 AND credits_used <= price", name="used_within_price"),
     sa.Index("ix_batch_video_items_batch", "batch_id", "row_index"),
+    sa.Index("ix_batch_video_items_status", "status"),
 )
 
 purchases = sa.Table(
@@ -234,6 +248,13 @@ purchases = sa.Table(
     sa.Column("checkout_url", sa.Text, nullable=True),
     sa.Column("refunded_credits", sa.BigInteger, nullable=False),
     _ts("created_at"),
+    sa.Column("review_reason", sa.Text, nullable=True),
+    sa.Column("pending_refund_amount", sa.Numeric(18, 6), nullable=True),
+    sa.Column("paid_amount", sa.Numeric(18, 6), nullable=True),
+    sa.CheckConstraint(
+        "pending_refund_amount IS NULL OR pending_refund_amount >= 0",
+        name="pending_refund_not_negative",
+    ),
     sa.CheckConstraint("credits > 0", name="credits_positive"),
     sa.CheckConstraint(
         "refunded_credits >= 0 AND refunded_credits <= credits", name="refund_within_credits"
@@ -252,6 +273,8 @@ user_integrations = sa.Table(
     sa.Column("metadata", Json, nullable=False),
     sa.Column("status", sa.String(16), nullable=False),
     _ts("connected_at"),
+    _ts("refresh_claimed_until", nullable=True),  # the refresh lease (one refresher at a time)
+    sa.Index("ix_user_integrations_status_expires", "status", "token_expires_at"),
 )
 
 oauth_states = sa.Table(
@@ -274,7 +297,8 @@ video_posts = sa.Table(
     sa.Column("platform", sa.String(16), nullable=False),
     sa.Column("caption", sa.Text, nullable=False),
     sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("publish_id", sa.String(200), nullable=True),
+    # the platform's reference for a publish in progress (an upload session URL can be long)
+    sa.Column("publish_id", sa.Text, nullable=True),
     sa.Column("post_id", sa.String(200), nullable=True),
     sa.Column("post_url", sa.Text, nullable=True),
     sa.Column("error", sa.Text, nullable=True),
@@ -282,6 +306,7 @@ video_posts = sa.Table(
     sa.Column("metadata", Json, nullable=False),
     _ts("created_at"),
     _ts("updated_at"),
+    _ts("publish_started_at", nullable=True),  # set before the irreversible platform call
     sa.Index("ix_video_posts_user_created", "user_id", "created_at"),
 )
 

@@ -64,6 +64,17 @@ class InsufficientCredits(DomainError):
         self.available = available
 
 
+class BudgetExceeded(DomainError):
+    """A batch would capture or hold more than its budget; nothing was spent."""
+
+    code = "budget_exceeded"
+
+    def __init__(self, cost: int, budget: int) -> None:
+        super().__init__(f"needs {cost} credits; the batch's budget is {budget}")
+        self.cost = cost
+        self.budget = budget
+
+
 class AccountInDebt(DomainError):
     """A refund or chargeback left the account owing credits; new holds are refused."""
 
@@ -167,6 +178,13 @@ class ProviderAccountBlocked(ProviderOutOfCredits):
     code = "provider_account_blocked"
 
 
+class ReconnectRequired(DomainError):
+    """A user's grant at a social platform was revoked or has expired for good: the connection
+    is marked `NEEDS_RECONNECT` and the user is asked to connect again."""
+
+    code = "reconnect_required"
+
+
 class Unauthenticated(DomainError):
     """The caller is not known: a token that is unknown, expired or revoked, or an email and
     password that do not match (one message for both, so it does not tell which emails exist)."""
@@ -189,6 +207,7 @@ class Conflict(DomainError):
 __all__ = [
     "AccountInDebt",
     "BlockedUrl",
+    "BudgetExceeded",
     "Conflict",
     "ContentBlocked",
     "DomainError",
@@ -207,6 +226,7 @@ __all__ = [
     "ProviderOutcomeUnknown",
     "ProviderRejected",
     "ProviderUnavailable",
+    "ReconnectRequired",
     "RowError",
     "ScrapeBlocked",
     "Unauthenticated",

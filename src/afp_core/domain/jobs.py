@@ -17,7 +17,9 @@ class JobName:
     POLL_VIDEO = "poll_video"
     SETTLE_VIDEO = "settle_video"
     PROCESS_BATCH_ITEM = "process_batch_item"
-    REFRESH_POST = "refresh_post"
+    PUBLISH_POST = "publish_post"  # the one platform call that starts a post
+    REFRESH_POST = "refresh_post"  # one step of a post in progress, until it is final
+    REFRESH_CONNECTIONS = "refresh_connections"  # recurring: tokens due on a schedule
     EXPIRE_HOLDS = "expire_holds"
     SWEEP = "sweep"  # recurring: stuck videos, expired holds, jobs of dead workers
 

@@ -44,13 +44,29 @@ class VideoTiming:
 class BatchLimits:
     max_rows: int = 1000
     batch_hold_ttl: timedelta = timedelta(days=2)
+    user_concurrency: int = 4  # a user's items being made at once (and a batch's window)
+    global_concurrency: int = 16  # everyone's batch items being made at once
+    busy_delay: timedelta = timedelta(seconds=5)  # an item that may not start yet waits this
 
 
 @attrs.frozen
 class SocialTiming:
     oauth_state_ttl: timedelta = timedelta(minutes=15)
     post_check_delay: timedelta = timedelta(seconds=20)
+    # the deadline of a post: this many steps (or waits for a platform that is briefly down)
     post_max_checks: int = 60
+    # one worker refreshes a connection's tokens at a time: it holds this lease (longer than any
+    # refresh call) and the others wait up to `refresh_wait` for its tokens, looking every step
+    refresh_lease: timedelta = timedelta(minutes=2)
+    refresh_wait: timedelta = timedelta(seconds=15)
+    refresh_wait_step: timedelta = timedelta(milliseconds=250)
+    # the recurring `refresh_connections` job: how often, and how far ahead of their expiry it
+    # looks at connections (the platform's adapter decides which are due)
+    connections_refresh_every: timedelta = timedelta(hours=6)
+    connections_refresh_horizon: timedelta = timedelta(days=60)
+    # a post still PUBLISHING whose last step is older than this lost its job for good: the
+    # sweeper resumes or fails it (far longer than `post_check_delay`)
+    post_stale_after: timedelta = timedelta(minutes=30)
 
 
 __all__ = ["BatchLimits", "SocialTiming", "VideoTiming"]

@@ -1,18 +1,28 @@
-"""Ports for money and social platforms, secrets at rest, and the job queue's consumer side."""
+"""Ports for money and the job queue's consumer side (the social ones live in `ports.social`)."""
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
-import attrs
-
 from afp_core.domain.jobs import Job
-from afp_core.domain.payments import Checkout, PaymentNotice, PaymentProviderName, Purchase
+from afp_core.domain.payments import (
+    Checkout,
+    PaymentNotice,
+    PaymentProviderName,
+    ProviderPayment,
+    Purchase,
+)
 from afp_core.domain.pricing import CreditPack
-from afp_core.domain.social import OAuthTokens, SocialProvider
+from afp_core.ports.social import (
+    PublishRequest,
+    PublishState,
+    PublishStatus,
+    SocialPublisher,
+    TokenCipher,
+    VideoUpload,
+)
 
 
 class PaymentProvider(Protocol):
@@ -26,53 +36,21 @@ class PaymentProvider(Protocol):
 
     def parse_notice(self, body: bytes, headers: Mapping[str, str]) -> PaymentNotice:
         """Verify the webhook's signature on the raw bytes (`InvalidSignature` otherwise) and
-        normalise it. Never skips verification."""
+        normalise it. Never skips verification. A verified event the adapter will not act on
+        (an unknown type, a test-mode event on a live server, a status that moves no money)
+        is an `IGNORED` notice, so it is stored and answered 200."""
         ...
 
-
-class PublishState(enum.StrEnum):
-    PROCESSING = "processing"
-    PUBLISHED = "published"
-    FAILED = "failed"
-
-
-@attrs.frozen
-class PublishStatus:
-    state: PublishState
-    provider_post_id: str | None = None
-    post_url: str | None = None
-    error: str = ""
-
-
-class SocialPublisher(Protocol):
-    provider: SocialProvider
-
-    def authorization_url(self, *, state: str, code_challenge: str, redirect_uri: str) -> str:
-        """Where to send the user to grant access (OAuth 2 with PKCE where supported)."""
+    async def confirm(self, notice: PaymentNotice) -> PaymentNotice:
+        """The notice as the provider's own API confirms it, read before any credit moves.
+        A provider whose signed webhooks are authoritative returns the notice unchanged; one
+        whose test webhooks are signed like real ones (Cryptomus) re-reads the payment and
+        returns what it says (an `IGNORED` notice when it disagrees). Outside any unit of
+        work: this may call the network."""
         ...
 
-    async def exchange_code(
-        self, *, code: str, code_verifier: str, redirect_uri: str
-    ) -> OAuthTokens: ...
-
-    async def refresh(self, tokens: OAuthTokens) -> OAuthTokens: ...
-
-    async def publish(self, tokens: OAuthTokens, *, video_url: str, caption: str) -> str:
-        """Start publishing and return the provider's publish id (irreversible)."""
-        ...
-
-    async def status(self, tokens: OAuthTokens, publish_id: str) -> PublishStatus: ...
-
-    async def revoke(self, tokens: OAuthTokens) -> None: ...
-
-
-class TokenCipher(Protocol):
-    def encrypt(self, plaintext: str) -> str:
-        """Authenticated encryption with the current key."""
-        ...
-
-    def decrypt(self, ciphertext: str) -> str:
-        """Decrypt with any key of the ring; `ValueError` when it does not verify."""
+    async def lookup(self, purchase: Purchase) -> ProviderPayment:
+        """The provider's current record of the purchase's payment (reconciliation)."""
         ...
 
 
@@ -104,8 +82,10 @@ class JobQueue(Protocol):
 __all__ = [
     "JobQueue",
     "PaymentProvider",
+    "PublishRequest",
     "PublishState",
     "PublishStatus",
     "SocialPublisher",
     "TokenCipher",
+    "VideoUpload",
 ]

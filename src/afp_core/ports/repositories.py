@@ -18,7 +18,7 @@ from afp_core.domain.events import DomainEvent
 from afp_core.domain.idempotency import IdempotencyRecord
 from afp_core.domain.ids import BatchId, PostId, PurchaseId, UserId, VideoId
 from afp_core.domain.jobs import Job
-from afp_core.domain.payments import PaymentProviderName, Purchase
+from afp_core.domain.payments import PaymentProviderName, Purchase, WebhookDelivery
 from afp_core.domain.social import OAuthState, Post, SocialConnection, SocialProvider
 from afp_core.domain.users import User
 from afp_core.domain.video import Video, VideoStatus
@@ -150,24 +150,45 @@ class BatchRepository(Protocol):
         """Persist the changes made to a loaded batch and its items."""
         ...
 
+    async def in_flight_by_user(self) -> Mapping[UserId, tuple[int, int]]:
+        """Per user with batch items in flight: (items RUNNING, items PENDING whose job is
+        queued). Users with neither are absent. What the concurrency limits read."""
+        ...
+
 
 class PurchaseRepository(Protocol):
     async def add(self, purchase: Purchase) -> None: ...
 
-    async def get(self, purchase_id: PurchaseId) -> Purchase | None:
-        """Any user's purchase (webhooks carry only its id)."""
+    async def get(self, purchase_id: PurchaseId, *, lock: bool = False) -> Purchase | None:
+        """Any user's purchase (webhooks carry only its id). `lock`: hold the row until the
+        unit of work ends, so two deliveries about one purchase apply one after the other."""
         ...
 
     async def by_payment_id(
-        self, provider: PaymentProviderName, payment_id: str
+        self, provider: PaymentProviderName, payment_id: str, *, lock: bool = False
     ) -> Purchase | None: ...
 
     async def save(self, purchase: Purchase) -> None: ...
 
+    async def list_all(
+        self, *, since: datetime | None = None, limit: int = 1000
+    ) -> Sequence[Purchase]:
+        """Every user's purchases, newest first (admins, reconciliation)."""
+        ...
+
 
 class WebhookInbox(Protocol):
-    async def record(self, provider: str, event_id: str, received_at: datetime) -> bool:
-        """Remember a delivery; False when `(provider, event_id)` was seen before."""
+    async def record(self, delivery: WebhookDelivery) -> bool:
+        """Store a verified delivery raw; False (and nothing stored) when
+        `(provider, event_id)` was seen before."""
+        ...
+
+    async def set_outcome(self, provider: str, event_id: str, outcome: str) -> None:
+        """What was done with a stored delivery (credited, refunded, deferred, ...)."""
+        ...
+
+    async def for_purchase(self, purchase_id: PurchaseId) -> Sequence[WebhookDelivery]:
+        """The stored deliveries about one purchase, oldest first."""
         ...
 
 
@@ -179,6 +200,25 @@ class SocialConnectionRepository(Protocol):
         ...
 
     async def list_for_user(self, user_id: UserId) -> Sequence[SocialConnection]: ...
+
+    async def claim_refresh(
+        self, user_id: UserId, provider: SocialProvider, *, now: datetime, until: datetime
+    ) -> bool:
+        """Take the connection's refresh lease until `until` with one conditional update: True
+        only when it is CONNECTED and nobody holds an unexpired lease, so of two workers that
+        ask at once exactly one wins (once the unit of work commits)."""
+        ...
+
+    async def due_for_refresh(self, before: datetime, *, limit: int) -> Sequence[SocialConnection]:
+        """CONNECTED connections whose tokens expire before `before`, soonest first."""
+        ...
+
+    async def list_all(
+        self, *, after: tuple[UserId, SocialProvider] | None = None, limit: int = 200
+    ) -> Sequence[SocialConnection]:
+        """Every connection in `(user_id, provider)` order, from just after `after` (to walk
+        them all a page at a time)."""
+        ...
 
 
 class OAuthStateRepository(Protocol):
@@ -199,6 +239,11 @@ class PostRepository(Protocol):
     async def save(self, post: Post) -> None: ...
 
     async def list_for_user(self, user_id: UserId, *, limit: int = 50) -> Sequence[Post]: ...
+
+    async def stale(self, updated_before: datetime, *, limit: int = 100) -> Sequence[Post]:
+        """Any user's posts still PUBLISHING whose last step is older than `updated_before`
+        (their job died for good): oldest first."""
+        ...
 
 
 class IdempotencyRepository(Protocol):

@@ -70,6 +70,12 @@ from afp_core.usecases.get_admin_stats import (
     GetAdminStats,
     GetAdminStatsQuery,
 )
+from afp_core.usecases.get_batch_results import (
+    BatchResultRow,
+    GetBatchResults,
+    GetBatchResultsQuery,
+    GetBatchResultsResult,
+)
 from afp_core.usecases.get_batch_status import (
     GetBatchStatus,
     GetBatchStatusQuery,
@@ -154,6 +160,23 @@ from afp_core.usecases.publish_video import (
     PublishVideoCommand,
     PublishVideoResult,
 )
+from afp_core.usecases.quote_batch import (
+    QuoteBatch,
+    QuoteBatchQuery,
+    QuoteBatchResult,
+    QuotedRow,
+)
+from afp_core.usecases.reconcile_payments import (
+    PurchaseDiscrepancy,
+    ReconcilePayments,
+    ReconcilePaymentsCommand,
+    ReconcileReport,
+)
+from afp_core.usecases.refresh_connections import (
+    RefreshConnections,
+    RefreshConnectionsCommand,
+    RefreshConnectionsResult,
+)
 from afp_core.usecases.refresh_post_status import (
     RefreshPostStatus,
     RefreshPostStatusCommand,
@@ -164,6 +187,16 @@ from afp_core.usecases.remember_responses import (
     RecallResponseQuery,
     RememberResponse,
     RememberResponseCommand,
+)
+from afp_core.usecases.retry_batch_items import (
+    RetryBatchItems,
+    RetryBatchItemsCommand,
+    RetryBatchItemsResult,
+)
+from afp_core.usecases.rotate_token_keys import (
+    RotateTokenKeys,
+    RotateTokenKeysCommand,
+    RotateTokenKeysResult,
 )
 from afp_core.usecases.scrape_product import (
     ScrapeProduct,
@@ -184,6 +217,11 @@ from afp_core.usecases.start_batch import (
     StartBatch,
     StartBatchCommand,
     StartBatchResult,
+)
+from afp_core.usecases.start_publishing import (
+    StartPublishing,
+    StartPublishingCommand,
+    StartPublishingResult,
 )
 from afp_core.usecases.start_video import (
     StartVideo,
@@ -219,6 +257,7 @@ __all__ = [
     "AssessContentCommand",
     "Authenticate",
     "AuthenticateCommand",
+    "BatchResultRow",
     "BeginSocialConnection",
     "BeginSocialConnectionCommand",
     "BeginSocialConnectionResult",
@@ -251,6 +290,9 @@ __all__ = [
     "GetAccountSummaryQuery",
     "GetAdminStats",
     "GetAdminStatsQuery",
+    "GetBatchResults",
+    "GetBatchResultsQuery",
+    "GetBatchResultsResult",
     "GetBatchStatus",
     "GetBatchStatusQuery",
     "GetBatchStatusResult",
@@ -294,15 +336,32 @@ __all__ = [
     "PublishVideo",
     "PublishVideoCommand",
     "PublishVideoResult",
+    "PurchaseDiscrepancy",
+    "QuoteBatch",
+    "QuoteBatchQuery",
+    "QuoteBatchResult",
+    "QuotedRow",
     "RecallResponse",
     "RecallResponseQuery",
+    "ReconcilePayments",
+    "ReconcilePaymentsCommand",
+    "ReconcileReport",
+    "RefreshConnections",
+    "RefreshConnectionsCommand",
+    "RefreshConnectionsResult",
     "RefreshPostStatus",
     "RefreshPostStatusCommand",
     "RefreshPostStatusResult",
     "RememberResponse",
     "RememberResponseCommand",
+    "RetryBatchItems",
+    "RetryBatchItemsCommand",
+    "RetryBatchItemsResult",
     "RevokeApiKey",
     "RevokeApiKeyCommand",
+    "RotateTokenKeys",
+    "RotateTokenKeysCommand",
+    "RotateTokenKeysResult",
     "ScrapeProduct",
     "ScrapeProductCommand",
     "ScrapeProductResult",
@@ -315,6 +374,9 @@ __all__ = [
     "StartBatch",
     "StartBatchCommand",
     "StartBatchResult",
+    "StartPublishing",
+    "StartPublishingCommand",
+    "StartPublishingResult",
     "StartVideo",
     "StartVideoCommand",
     "StartVideoResult",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from afp_core.domain.batch import Batch
+from afp_core.domain.batch import Batch, BatchItem
 from afp_core.domain.events import (
     CreditsCaptured,
     CreditsReleased,
@@ -17,7 +17,8 @@ from afp_core.domain.events import (
     VideoCompleted,
     VideoFailed,
 )
-from afp_core.domain.ids import HoldId, UserId
+from afp_core.domain.ids import BatchItemId, HoldId, UserId
+from afp_core.domain.jobs import Job, JobName, JobPayload
 from afp_core.domain.video import Funding, Video
 from afp_core.ports.unit_of_work import UnitOfWork
 
@@ -62,22 +63,35 @@ async def _settle_item(uow: UnitOfWork, video: Video, *, succeeded: bool, now: d
     if video.batch_id is None or video.batch_item_id is None:
         return
     batch = await uow.batches.get_any(video.batch_id)
-    batch.settle_item(
+    item = batch.item(video.batch_item_id)
+    if item.video_id != video.id:
+        return  # a video of an earlier attempt: the item has moved on
+    settlement = batch.settle_item(
         video.batch_item_id,
         succeeded=succeeded,
         now=now,
         error=None if succeeded else video.error_reason,
     )
+    if not settlement.already_settled:
+        await queue_items(uow, batch, batch.dispatch(now), now)
     await uow.batches.save(batch)
 
 
 async def release_item(
-    uow: UnitOfWork, batch: Batch, item_id: str, amount: int, now: datetime
+    uow: UnitOfWork, batch: Batch, item_id: BatchItemId, amount: int, now: datetime
 ) -> None:
-    """Release one batch item's price from the batch hold (item failed or was cancelled)."""
-    if amount <= 0 or not await hold_is_usable(uow, batch.user_id, batch.hold_id, now):
+    """Release one batch item's price from its hold (the item failed or was cancelled)."""
+    item = batch.item(item_id)
+    hold_id = batch.hold_of(item)
+    if amount <= 0 or not await hold_is_usable(uow, batch.user_id, hold_id, now):
         return
-    await uow.ledger.release(
-        batch.user_id, batch.hold_id, amount, key=f"batch:{batch.id}:item:{item_id}:settle", now=now
-    )
-    uow.events.record(CreditsReleased(now, batch.user_id, batch.hold_id, amount))
+    key = f"batch:{batch.id}:{item.settle_key}"
+    await uow.ledger.release(batch.user_id, hold_id, amount, key=key, now=now)
+    uow.events.record(CreditsReleased(now, batch.user_id, hold_id, amount))
+
+
+async def queue_items(uow: UnitOfWork, batch: Batch, items: list[BatchItem], now: datetime) -> None:
+    """Defer one `process_batch_item` job per item just dispatched (same unit of work)."""
+    for item in items:
+        payload: JobPayload = {"batch_id": batch.id, "item_id": item.id, "attempt": item.attempts}
+        await uow.jobs.defer(Job(JobName.PROCESS_BATCH_ITEM, payload, run_at=now))

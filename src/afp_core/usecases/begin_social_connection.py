@@ -13,7 +13,7 @@ from afp_core.domain.errors import ValidationFailed
 from afp_core.domain.ids import UserId
 from afp_core.domain.policy import SocialTiming
 from afp_core.domain.social import OAuthState, SocialProvider
-from afp_core.ports.commerce import SocialPublisher
+from afp_core.ports.social import SocialPublisher
 from afp_core.ports.system import Clock
 from afp_core.ports.unit_of_work import UnitOfWorkFactory
 

@@ -1,4 +1,4 @@
-"""DisconnectSocialAccount: revoke a user's platform tokens and mark the connection revoked."""
+"""DisconnectSocialAccount: revoke a user's grant at the platform and delete the tokens."""
 
 from __future__ import annotations
 
@@ -8,15 +8,11 @@ import attrs
 
 from afp_core.domain.errors import DomainError, NotFound
 from afp_core.domain.ids import UserId
-from afp_core.domain.social import (
-    ConnectionStatus,
-    OAuthTokens,
-    SocialConnection,
-    SocialProvider,
-)
-from afp_core.ports.commerce import SocialPublisher, TokenCipher
+from afp_core.domain.social import ConnectionStatus, SocialConnection, SocialProvider
+from afp_core.ports.social import SocialPublisher, TokenCipher
 from afp_core.ports.system import Clock
 from afp_core.ports.unit_of_work import UnitOfWorkFactory
+from afp_core.usecases._social_tokens import unseal
 
 
 @attrs.frozen
@@ -30,14 +26,17 @@ class DisconnectSocialAccountResult:
     provider: SocialProvider
     status: ConnectionStatus
     revoked_at_provider: bool  # False: the user may revoke the app in the platform's settings
+    revoke_error: str | None = None  # why the platform did not revoke (for the log; no secrets)
 
 
 class DisconnectSocialAccount:
     """Forget a user's connection to a platform.
 
-    The platform is asked to revoke the tokens, best effort: a platform error (or tokens that no
-    longer decrypt) never keeps the connection, which is marked REVOKED either way. Disconnecting
-    twice is harmless; a connection that never existed is `NotFound`.
+    The platform is asked to revoke the grant where it allows it, best effort: a platform
+    error, tokens that no longer decrypt, or a connection whose tokens are already gone
+    (NEEDS_RECONNECT) never keep the connection, which is marked REVOKED with its tokens
+    deleted either way. Disconnecting twice is harmless; a connection that never existed is
+    `NotFound`.
     """
 
     def __init__(
@@ -63,7 +62,7 @@ class DisconnectSocialAccount:
             return DisconnectSocialAccountResult(
                 command.provider, connection.status, revoked_at_provider=True
             )
-        revoked = await self._revoke_at_provider(connection)
+        revoke_error = await self._revoke_at_provider(connection)
         async with self._uow() as uow:
             current = await uow.connections.get(command.user_id, command.provider)
             if current is None:
@@ -71,26 +70,24 @@ class DisconnectSocialAccount:
             current.revoke()
             await uow.connections.save(current)
             await uow.commit()
-        return DisconnectSocialAccountResult(command.provider, current.status, revoked)
+        return DisconnectSocialAccountResult(
+            command.provider, current.status, revoke_error is None, revoke_error
+        )
 
-    async def _revoke_at_provider(self, connection: SocialConnection) -> bool:
+    async def _revoke_at_provider(self, connection: SocialConnection) -> str | None:
+        """None when the platform revoked the grant; else why not."""
         publisher = self._publishers.get(connection.provider)
         if publisher is None:
-            return False
+            return f"publishing to {connection.provider.value} is not available"
+        if not connection.access_token_enc:
+            return "the sign-in had already lapsed"
         try:
-            refresh = connection.refresh_token_enc
-            tokens = OAuthTokens(
-                access_token=self._cipher.decrypt(connection.access_token_enc),
-                refresh_token=self._cipher.decrypt(refresh) if refresh else None,
-                expires_at=connection.expires_at,
-                scopes=connection.scopes,
-                account_id=connection.account_id,
-                account_name=connection.account_name,
-            )
-            await publisher.revoke(tokens)
-        except (DomainError, ValueError):
-            return False
-        return True
+            await publisher.revoke(unseal(self._cipher, connection))
+        except DomainError as error:
+            return f"{error.code}: {error.message}"
+        except ValueError:
+            return "the saved sign-in can no longer be read"
+        return None
 
 
 __all__ = [

@@ -10,9 +10,10 @@ import attrs
 from afp_core.domain.errors import ValidationFailed
 from afp_core.domain.ids import UserId
 from afp_core.domain.social import SocialConnection, SocialProvider
-from afp_core.ports.commerce import SocialPublisher, TokenCipher
+from afp_core.ports.social import SocialPublisher, TokenCipher
 from afp_core.ports.system import Clock
 from afp_core.ports.unit_of_work import UnitOfWorkFactory
+from afp_core.usecases._social_tokens import seal
 
 EXPIRED = "the sign-in link has expired; start again"
 
@@ -35,8 +36,10 @@ class FinishSocialConnection:
 
     The pending state is taken out in its own unit of work and committed before the platform is
     called, so it works once only, whatever happens next. An unknown or expired state is
-    `ValidationFailed`. The code is exchanged outside any unit of work; the tokens are stored
-    only as the cipher's ciphertexts, replacing any earlier connection to that platform.
+    `ValidationFailed`. The code is exchanged outside any unit of work; a grant without every
+    scope the platform's publisher needs is `ValidationFailed`. The tokens are stored only as
+    the cipher's ciphertexts bound to their row, replacing any earlier connection to that
+    platform (a connection that NEEDS_RECONNECT is CONNECTED again).
     """
 
     def __init__(
@@ -65,18 +68,24 @@ class FinishSocialConnection:
             code_verifier=pending.code_verifier,
             redirect_uri=pending.redirect_uri,
         )
-        refresh = tokens.refresh_token
+        missing = sorted(publisher.required_scopes - set(tokens.scopes))
+        if missing:
+            raise ValidationFailed(
+                f"{pending.provider.value} did not grant {', '.join(missing)}: connect again "
+                "and allow every permission AFP asks for"
+            )
         connection = SocialConnection(
             user_id=pending.user_id,
             provider=pending.provider,
-            access_token_enc=self._cipher.encrypt(tokens.access_token),
-            refresh_token_enc=self._cipher.encrypt(refresh) if refresh else None,
-            expires_at=tokens.expires_at,
+            access_token_enc="",
+            refresh_token_enc=None,
+            expires_at=None,
             scopes=tokens.scopes,
             account_id=tokens.account_id,
             account_name=tokens.account_name,
             connected_at=self._clock.now(),
         )
+        seal(self._cipher, connection, tokens)
         async with self._uow() as uow:
             await uow.connections.save(connection)
             await uow.commit()

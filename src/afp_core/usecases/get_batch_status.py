@@ -1,12 +1,15 @@
-"""GetBatchStatus: progress of one of the user's batches, derived from its items."""
+"""GetBatchStatus: progress of one of the user's batches, derived from its items and holds."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import attrs
 
 from afp_core.domain.batch import BatchItem, BatchProgress, BatchStatus
 from afp_core.domain.ids import BatchId, UserId
 from afp_core.ports.unit_of_work import UnitOfWorkFactory
+from afp_core.usecases._batch_credits import BatchCredits, batch_credits
 
 
 @attrs.frozen
@@ -21,10 +24,14 @@ class GetBatchStatusResult:
     status: BatchStatus
     progress: BatchProgress
     items: tuple[BatchItem, ...]
+    credits: BatchCredits | None = None
+    eta: timedelta | None = None  # None until an item has settled
+    budget: int | None = None
 
 
 class GetBatchStatus:
-    """Read-only; another user's batch is `NotFound`."""
+    """Read-only; another user's batch is `NotFound`. Credits come from the ledger (every
+    hold of the batch), counts per state and the time left from the items."""
 
     def __init__(self, uow: UnitOfWorkFactory) -> None:
         self._uow = uow
@@ -32,4 +39,13 @@ class GetBatchStatus:
     async def execute(self, query: GetBatchStatusQuery) -> GetBatchStatusResult:
         async with self._uow(read_only=True) as uow:
             batch = await uow.batches.get(query.user_id, query.batch_id)
-        return GetBatchStatusResult(batch.id, batch.status, batch.progress(), tuple(batch.items))
+            credits = await batch_credits(uow, batch)
+        return GetBatchStatusResult(
+            batch.id,
+            batch.status,
+            batch.progress(),
+            tuple(batch.items),
+            credits=credits,
+            eta=batch.eta(),
+            budget=batch.budget,
+        )

@@ -1,29 +1,30 @@
 """ProcessBatchItem: run one batch row through scrape, script and assessment, then queue its
-video on the batch's hold (the `process_batch_item` job)."""
+video on the batch's hold (the `process_batch_item` job), within the concurrency limits."""
 
 from __future__ import annotations
 
 import attrs
 
 from afp_core.domain.assessment import AssessmentInput, assess
-from afp_core.domain.batch import ItemStatus
+from afp_core.domain.batch import Batch, BatchItem, ItemStatus, start_allowed
 from afp_core.domain.errors import BlockedUrl, DomainError, ProviderUnavailable, ScrapeBlocked
 from afp_core.domain.ids import BatchId, BatchItemId, VideoId
-from afp_core.domain.jobs import Job, JobName
-from afp_core.domain.policy import VideoTiming
+from afp_core.domain.jobs import Job, JobName, JobPayload
+from afp_core.domain.policy import BatchLimits, VideoTiming
 from afp_core.domain.pricing import PriceTable
 from afp_core.domain.script import ScriptOptions
 from afp_core.domain.video import Funding, Video, VideoSpec
 from afp_core.ports.generation import ContentModerator, ProductScraper, ScriptWriter
 from afp_core.ports.system import Clock, IdGenerator
 from afp_core.ports.unit_of_work import UnitOfWorkFactory
-from afp_core.usecases._settlement import release_item
+from afp_core.usecases._settlement import queue_items, release_item
 
 
 @attrs.frozen
 class ProcessBatchItemCommand:
     batch_id: BatchId
     item_id: BatchItemId
+    attempt: int = 1  # a job of an earlier attempt (the item was retried since) does nothing
 
 
 @attrs.frozen
@@ -37,7 +38,12 @@ class ProcessBatchItemResult:
 class ProcessBatchItem:
     """A blocked page, blocked content or a script failure settles the item as FAILED and
     releases its price; `ProviderUnavailable` propagates so the job queue retries later.
-    An item that is no longer PENDING (cancelled, or already processed) is skipped."""
+    An item that is no longer PENDING (cancelled, or already processed) is skipped.
+
+    Before any work, the concurrency limits are checked (`start_allowed`: per user, global,
+    and a fair share while several users have items in flight); an item that may not start
+    yet is deferred by `BatchLimits.busy_delay` and keeps its place in its batch's window.
+    Settling an item (here on failure, or when its video ends) dispatches the next one."""
 
     def __init__(
         self,
@@ -49,6 +55,7 @@ class ProcessBatchItem:
         ids: IdGenerator,
         prices: PriceTable,
         timing: VideoTiming | None = None,
+        limits: BatchLimits | None = None,
     ) -> None:
         self._uow = uow
         self._scraper = scraper
@@ -58,14 +65,47 @@ class ProcessBatchItem:
         self._ids = ids
         self._prices = prices
         self._timing = timing or VideoTiming()
+        self._limits = limits or BatchLimits()
+
+    def _skip(self, batch: Batch, item: BatchItem, attempt: int) -> bool:
+        stale = item.status is not ItemStatus.PENDING or item.attempts != attempt
+        return stale or batch.cancelled_at is not None
+
+    async def _wait_for_a_slot(self, command: ProcessBatchItemCommand) -> bool:
+        """True (and the job deferred again) when the limits say not yet."""
+        now = self._clock.now()
+        async with self._uow() as uow:
+            batch = await uow.batches.get_any(command.batch_id)
+            load = await uow.batches.in_flight_by_user()
+            running = {user: n for user, (n, _) in load.items() if n}
+            waiting = [user for user, (_, queued) in load.items() if queued]
+            if start_allowed(
+                batch.user_id,
+                running,
+                user_limit=self._limits.user_concurrency,
+                global_limit=self._limits.global_concurrency,
+                waiting_users=waiting,
+            ):
+                return False
+            payload: JobPayload = {
+                "batch_id": batch.id,
+                "item_id": command.item_id,
+                "attempt": command.attempt,
+            }
+            run_at = now + self._limits.busy_delay
+            await uow.jobs.defer(Job(JobName.PROCESS_BATCH_ITEM, payload, run_at=run_at))
+            await uow.commit()
+        return True
 
     async def execute(self, command: ProcessBatchItemCommand) -> ProcessBatchItemResult:
         async with self._uow() as uow:
             batch = await uow.batches.get_any(command.batch_id)
             user = await uow.users.get(batch.user_id)
         item = batch.item(command.item_id)
-        if item.status is not ItemStatus.PENDING or batch.cancelled_at is not None:
+        if self._skip(batch, item, command.attempt):
             return ProcessBatchItemResult(item.id, item.status, item.video_id, item.error)
+        if await self._wait_for_a_slot(command):
+            return ProcessBatchItemResult(item.id, item.status, error="waiting for a free slot")
         options = {**batch.metadata, **item.options}
         duration = int(options["duration_s"])
         try:
@@ -112,7 +152,7 @@ class ProcessBatchItem:
         async with self._uow() as uow:
             batch = await uow.batches.get_any(command.batch_id)
             item = batch.item(command.item_id)
-            if item.status is not ItemStatus.PENDING or batch.cancelled_at is not None:
+            if self._skip(batch, item, command.attempt):
                 return ProcessBatchItemResult(item.id, item.status, item.video_id, item.error)
             video = Video(
                 id=video_id,
@@ -126,7 +166,7 @@ class ProcessBatchItem:
                     script_text=script.text,
                 ),
                 price=item.price,
-                hold_id=batch.hold_id,
+                hold_id=batch.hold_of(item),
                 created_at=now,
                 updated_at=now,
                 deadline=now + self._timing.render_deadline,
@@ -147,9 +187,13 @@ class ProcessBatchItem:
         now = self._clock.now()
         async with self._uow() as uow:
             batch = await uow.batches.get_any(command.batch_id)
+            if self._skip(batch, batch.item(command.item_id), command.attempt):
+                item = batch.item(command.item_id)
+                return ProcessBatchItemResult(item.id, item.status, item.video_id, item.error)
             settlement = batch.settle_item(command.item_id, succeeded=False, now=now, error=error)
             if not settlement.already_settled:
                 await release_item(uow, batch, command.item_id, settlement.released, now)
+                await queue_items(uow, batch, batch.dispatch(now), now)
                 await uow.batches.save(batch)
                 await uow.commit()
             item = batch.item(command.item_id)

@@ -1,4 +1,4 @@
-"""RefreshPostStatus: ask the platform how a publishing post is doing and settle it."""
+"""RefreshPostStatus: advance a post in progress one step and settle it (`refresh_post` job)."""
 
 from __future__ import annotations
 
@@ -6,22 +6,23 @@ from collections.abc import Mapping
 
 import attrs
 
-from afp_core.domain.errors import DomainError, ProviderUnavailable
+from afp_core.domain.errors import DomainError, ProviderUnavailable, ReconnectRequired
 from afp_core.domain.ids import PostId
 from afp_core.domain.jobs import Job, JobName
 from afp_core.domain.policy import SocialTiming
-from afp_core.domain.social import (
-    ConnectionStatus,
-    PostStatus,
-    SocialConnection,
-    SocialProvider,
-)
-from afp_core.ports.commerce import PublishState, PublishStatus, SocialPublisher, TokenCipher
+from afp_core.domain.social import Post, PostStatus, SocialConnection, SocialProvider
+from afp_core.domain.video import Video
+from afp_core.ports.generation import MediaStorage
+from afp_core.ports.social import PublishState, PublishStatus, SocialPublisher, TokenCipher
 from afp_core.ports.system import Clock
 from afp_core.ports.unit_of_work import UnitOfWorkFactory
-from afp_core.usecases._social_tokens import usable_tokens
-
-TOO_SLOW = "the platform did not finish in time"
+from afp_core.usecases._social_posts import (
+    TOO_SLOW,
+    connection_problem,
+    publish_request,
+    video_upload,
+)
+from afp_core.usecases._social_tokens import TokenKeeper, reconnect_message
 
 
 @attrs.frozen
@@ -36,13 +37,16 @@ class RefreshPostStatusResult:
 
 
 class RefreshPostStatus:
-    """Settle a PUBLISHING post by polling its platform (the `refresh_post` job).
+    """Call `advance_publish` once for a PUBLISHING post that has its platform reference.
 
-    PUBLISHED and FAILED answers settle the post; a PROCESSING answer (or a platform that is
-    briefly unavailable) counts a check and schedules another after `timing.post_check_delay`,
-    until `timing.post_max_checks` checks fail the post. Any other platform error, or a
-    connection that is gone, fails the post with the reason. A post that is not PUBLISHING (or
-    whose upload never started) is returned as it is.
+    A new reference in the answer is stored with whatever else the answer says, in one unit
+    of work, before the next step. PUBLISHED and FAILED settle the post; PROCESSING (or a
+    platform briefly unavailable) counts a step and defers the next after
+    `timing.post_check_delay`, until `timing.post_max_checks` steps fail it (its deadline).
+    `ReconnectRequired` marks the connection NEEDS_RECONNECT and fails the post asking the user
+    to reconnect; any other platform error, or a connection that is gone, fails it with the
+    reason. Nothing is ever sent again. A post that has ended, or that was not sent yet, is
+    returned as it is.
     """
 
     def __init__(
@@ -50,62 +54,59 @@ class RefreshPostStatus:
         uow: UnitOfWorkFactory,
         publishers: Mapping[SocialProvider, SocialPublisher],
         cipher: TokenCipher,
+        storage: MediaStorage,
         clock: Clock,
         timing: SocialTiming | None = None,
     ) -> None:
         self._uow = uow
         self._publishers = publishers
-        self._cipher = cipher
+        self._storage = storage
         self._clock = clock
         self._timing = timing or SocialTiming()
+        self._tokens = TokenKeeper(uow, cipher, clock, self._timing)
 
     async def execute(self, command: RefreshPostStatusCommand) -> RefreshPostStatusResult:
         async with self._uow() as uow:
             post = await uow.posts.get_any(command.post_id)
             connection = await uow.connections.get(post.user_id, post.provider)
+            video = await uow.videos.get_any(post.video_id)
         if post.status is not PostStatus.PUBLISHING or post.publish_id is None:
             return RefreshPostStatusResult(post.id, post.status)
-        answer = await self._ask(post.provider, connection, post.publish_id)
-        return await self._apply(post.id, post.publish_id, answer)
+        answer = await self._step(post, post.publish_id, connection, video)
+        return await self._apply(post.id, answer)
 
-    async def _ask(
-        self, provider: SocialProvider, connection: SocialConnection | None, publish_id: str
+    async def _step(
+        self, post: Post, ref: str, connection: SocialConnection | None, video: Video
     ) -> PublishStatus:
-        publisher = self._publishers.get(provider)
+        publisher = self._publishers.get(post.provider)
         if publisher is None:
-            return PublishStatus(
-                PublishState.FAILED, error=f"publishing to {provider.value} is not available"
-            )
-        if connection is None or connection.status is not ConnectionStatus.CONNECTED:
-            return PublishStatus(
-                PublishState.FAILED,
-                error=f"the {provider.value} account was disconnected before the post was "
-                "confirmed",
-            )
+            return _failed(f"publishing to {post.provider.value} is not available")
+        problem = connection_problem(post.provider, connection)
+        if problem is not None or connection is None:
+            return _failed(problem or "")
         try:
-            tokens = await usable_tokens(
-                self._uow, self._cipher, publisher, connection, self._clock.now()
-            )
-            return await publisher.status(tokens, publish_id)
-        except ProviderUnavailable:
+            tokens = await self._tokens.usable(publisher, connection)
+            request = publish_request(post, await video_upload(self._storage, video))
+            return await publisher.advance_publish(tokens, ref, request)
+        except ReconnectRequired:
+            await self._tokens.mark_needs_reconnect(post.user_id, post.provider)
+            return _failed(reconnect_message(post.provider))
+        except ProviderUnavailable:  # each step can be repeated: try again later
             return PublishStatus(PublishState.PROCESSING)
-        except DomainError as exc:
-            return PublishStatus(PublishState.FAILED, error=exc.message)
-        except ValueError:  # the stored tokens no longer decrypt with the key ring
-            return PublishStatus(
-                PublishState.FAILED, error="the saved sign-in is unreadable; connect again"
-            )
+        except DomainError as error:
+            return _failed(error.message)
 
-    async def _apply(
-        self, post_id: PostId, publish_id: str, answer: PublishStatus
-    ) -> RefreshPostStatusResult:
+    async def _apply(self, post_id: PostId, answer: PublishStatus) -> RefreshPostStatusResult:
         async with self._uow() as uow:
             post = await uow.posts.get_any(post_id)
-            if post.status is not PostStatus.PUBLISHING:  # settled meanwhile by another check
+            if post.status is not PostStatus.PUBLISHING:  # settled meanwhile by another step
                 return RefreshPostStatusResult(post.id, post.status)
             now = self._clock.now()
+            if answer.ref is not None and answer.ref != post.publish_id:
+                post.record_upload(answer.ref, now)
             if answer.state is PublishState.PUBLISHED:
-                post.mark_published(answer.provider_post_id or publish_id, answer.post_url, now)
+                provider_post_id = answer.provider_post_id or post.publish_id or ""
+                post.mark_published(provider_post_id, answer.post_url, now)
             elif answer.state is PublishState.FAILED:
                 post.mark_failed(answer.error or "the platform refused the post", now)
             else:
@@ -124,6 +125,10 @@ class RefreshPostStatus:
             await uow.posts.save(post)
             await uow.commit()
         return RefreshPostStatusResult(post.id, post.status)
+
+
+def _failed(error: str) -> PublishStatus:
+    return PublishStatus(PublishState.FAILED, error=error)
 
 
 __all__ = [

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import attrs
 
-from afp_core.domain.batch import Batch, BatchItem, BatchRow, BatchStatus
-from afp_core.domain.batch_csv import OPTION_COLUMNS
-from afp_core.domain.errors import InvalidRows, RowError, ValidationFailed
+from afp_core.domain.batch import Batch, BatchItem, BatchRow, BatchStatus, check_budget
+from afp_core.domain.batch_pricing import BatchDefaults, price_rows
 from afp_core.domain.events import BatchStarted, CreditsHeld
 from afp_core.domain.idempotency import IdempotencyRecord, check_key, fingerprint
 from afp_core.domain.ids import BatchId, BatchItemId, UserId
-from afp_core.domain.jobs import Job, JobName
 from afp_core.domain.policy import BatchLimits
-from afp_core.domain.pricing import PlanTier, PriceTable
+from afp_core.domain.pricing import PriceTable
 from afp_core.ports.system import Clock, IdGenerator
 from afp_core.ports.unit_of_work import UnitOfWorkFactory
+from afp_core.usecases._settlement import queue_items
 
 
 @attrs.frozen
@@ -27,6 +24,7 @@ class StartBatchCommand:
     duration_s: int = 8
     aspect_ratio: str = "9:16"
     idempotency_key: str | None = None
+    budget: int | None = None  # credits the batch may ever spend (retries included)
 
 
 @attrs.frozen
@@ -36,45 +34,18 @@ class StartBatchResult:
     total_items: int
     credits_reserved: int
     replayed: bool = False
-
-
-def _row_price(
-    row: BatchRow, command: StartBatchCommand, prices: PriceTable, plan: PlanTier
-) -> int | RowError:
-    """The row's price, or the first thing wrong with it."""
-    parts = urlsplit(row.url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return RowError(row.row_index, "url", "must be an http(s) URL with a host")
-    for column in sorted(set(row.options) - OPTION_COLUMNS):
-        return RowError(row.row_index, column, "unknown column")
-    raw_duration = row.options.get("duration_s") or str(command.duration_s)
-    if not raw_duration.strip().isdigit():
-        return RowError(
-            row.row_index, "duration_s", f"must be a whole number of seconds, not {raw_duration!r}"
-        )
-    model = row.options.get("model") or command.model
-    aspect = row.options.get("aspect_ratio") or command.aspect_ratio
-    try:
-        price = prices.price(model, int(raw_duration), aspect).amount
-    except ValidationFailed as error:
-        column = "model" if row.options.get("model") or "model" in error.message else "options"
-        return RowError(row.row_index, column, error.message)
-    if prices.model(model) not in prices.models_for(plan):
-        return RowError(
-            row.row_index,
-            "model",
-            f"model {model} is not available on the {plan.name.lower()} plan",
-        )
-    return price
+    budget: int | None = None
 
 
 class StartBatch:
     """Reserve and queue a batch.
 
     Every row is validated and priced first; any bad row fails the whole request with
-    `InvalidRows` listing each bad row, and nothing is written. Then one unit of work creates
-    the batch, its items, one hold for the total and one `process_batch_item` job per item
-    (all or nothing: L10).
+    `InvalidRows` listing each bad row, and nothing is written. A total over the budget is
+    `BudgetExceeded`, over the available credits `InsufficientCredits`, again with nothing
+    written. Then one unit of work creates the batch, its items, one hold for the total and the
+    `process_batch_item` jobs of its first window of items (all or nothing: L10); each settled
+    item queues the next.
     """
 
     def __init__(
@@ -91,30 +62,6 @@ class StartBatch:
         self._prices = prices
         self._limits = limits or BatchLimits()
 
-    def _validate(self, command: StartBatchCommand, plan: PlanTier) -> list[int]:
-        if not command.rows:
-            raise ValidationFailed("the batch has no rows")
-        if len(command.rows) > self._limits.max_rows:
-            raise ValidationFailed(
-                f"{len(command.rows)} rows; a batch takes at most {self._limits.max_rows}"
-            )
-        errors: list[RowError] = []
-        prices: list[int] = []
-        seen: dict[str, int] = {}
-        for row in command.rows:
-            priced = _row_price(row, command, self._prices, plan)
-            if isinstance(priced, RowError):
-                errors.append(priced)
-                continue
-            prices.append(priced)
-            url = row.url.strip()
-            if url in seen:
-                errors.append(RowError(row.row_index, "url", f"duplicate of line {seen[url]}"))
-            seen.setdefault(url, row.row_index)
-        if errors:
-            raise InvalidRows(tuple(errors))
-        return prices
-
     async def execute(self, command: StartBatchCommand) -> StartBatchResult:
         key = check_key(command.idempotency_key) if command.idempotency_key else None
         request_fp = fingerprint(
@@ -122,7 +69,11 @@ class StartBatch:
         )
         async with self._uow() as uow:
             user = await uow.users.get(command.user_id)
-        prices = self._validate(command, user.plan)
+        defaults = BatchDefaults(command.model, command.duration_s, command.aspect_ratio)
+        prices = price_rows(
+            command.rows, defaults, self._prices, user.plan, max_rows=self._limits.max_rows
+        )
+        total = sum(prices)
         now = self._clock.now()
         batch_id = BatchId(self._ids.new_id())
         scope = f"start_batch:{command.user_id}"
@@ -135,8 +86,9 @@ class StartBatch:
                     len(batch.items),
                     batch.total_credits_reserved,
                     replayed=True,
+                    budget=batch.budget,
                 )
-            total = sum(prices)
+            check_budget(total, command.budget)
             receipt = await uow.ledger.hold(
                 command.user_id,
                 total,
@@ -163,31 +115,21 @@ class StartBatch:
                 items=items,
                 created_at=now,
                 updated_at=now,
-                metadata=_defaults(command),
+                metadata=defaults.as_metadata(),
+                budget=command.budget,
+                window=self._limits.user_concurrency,
             )
+            first = batch.dispatch(now)
             await uow.batches.add(batch)
-            for item in items:
-                await uow.jobs.defer(
-                    Job(
-                        JobName.PROCESS_BATCH_ITEM,
-                        {"batch_id": batch_id, "item_id": item.id},
-                        run_at=now,
-                    )
-                )
+            await queue_items(uow, batch, first, now)
             if key is not None:
                 await uow.idempotency.add(IdempotencyRecord(scope, key, request_fp, batch_id, now))
             uow.events.record(CreditsHeld(now, command.user_id, receipt.hold_id, total))
             uow.events.record(BatchStarted(now, batch_id, command.user_id, len(items), total))
             await uow.commit()
-        return StartBatchResult(batch_id, BatchStatus.RUNNING, len(items), total)
-
-
-def _defaults(command: StartBatchCommand) -> dict[str, str]:
-    return {
-        "model": command.model,
-        "duration_s": str(command.duration_s),
-        "aspect_ratio": command.aspect_ratio,
-    }
+        return StartBatchResult(
+            batch_id, BatchStatus.RUNNING, len(items), total, budget=command.budget
+        )
 
 
 __all__ = ["StartBatch", "StartBatchCommand", "StartBatchResult"]

@@ -10,25 +10,26 @@ from litestar.params import JSONBody
 from afp_bootstrap import Container
 from afp_core.domain.credentials import Principal
 from afp_core.domain.payments import PaymentProviderName
-from afp_core.usecases import CreateCheckoutCommand, HandlePaymentNoticeCommand, NoticeOutcome
+from afp_core.usecases import CreateCheckoutCommand, HandlePaymentNoticeCommand
 from afp_http.auth import PUBLIC, SECURITY
 from afp_http.controllers._common import IdempotencyKey, idempotent
 from afp_http.deps import ContainerDep, PrincipalDep
 from afp_http.openapi import AUTHED, problems
-from afp_http.problems import problem_response
 from afp_http.schemas.payments import CheckoutIn, CheckoutOut, NoticeAcceptedOut
 
-DEFERRED_RETRY_AFTER_S = 60
 _CHECKOUT_DOC = (
     "Records a PENDING purchase of the pack and answers the provider's checkout URL; the"
     " credits arrive with the provider's webhook. 422 `validation_error` for an unknown pack"
     " or a provider that is not configured on this server."
 )
 _WEBHOOK_DOC = (
-    "The signature is checked on the raw body (401 `invalid_signature`; a provider that is not"
-    " configured refuses every webhook). 200 for a notice applied, a repeat or an event that"
-    " needs nothing; 503 `notice_deferred` (with `Retry-After`) for a refund that arrived"
-    " before its payment, so the provider delivers it again."
+    "The signature is checked on the raw body (401 `invalid_signature`, nothing written; a"
+    " provider that is not configured refuses every webhook). Every verified delivery is"
+    " stored raw under its event id and applied in the same transaction, then answered 200:"
+    " applied, a repeat, an event that needs nothing, a refund stored until its payment"
+    " arrives, a payment flagged for review, or one naming no purchase here. 422 for a"
+    " verified body that cannot be read; 503 when the provider's confirmation could not be"
+    " read (the provider delivers again)."
 )
 
 
@@ -57,13 +58,6 @@ async def _notice(
     result = await container.handle_payment_notice().execute(
         HandlePaymentNoticeCommand(provider, await request.body(), dict(request.headers))
     )
-    if result.outcome is NoticeOutcome.DEFERRED:
-        return problem_response(
-            "notice_deferred",
-            "this refund arrived before the payment it refunds; it is applied on redelivery",
-            instance=request.url.path,
-            headers={"Retry-After": str(DEFERRED_RETRY_AFTER_S)},
-        )
     return Response(NoticeAcceptedOut.of(result), status_code=200)
 
 
@@ -139,7 +133,7 @@ class PaymentController(Controller):
         "/webhooks/lemonsqueezy",
         status_code=200,
         opt={PUBLIC: True},
-        responses=problems(401, 404, 413, 422, 503),
+        responses=problems(401, 413, 422, 503),
         summary="Lemon Squeezy order and refund events",
         description=_WEBHOOK_DOC,
     )
@@ -152,7 +146,7 @@ class PaymentController(Controller):
         "/webhooks/cryptomus",
         status_code=200,
         opt={PUBLIC: True},
-        responses=problems(401, 404, 413, 422, 503),
+        responses=problems(401, 413, 422, 503),
         summary="Cryptomus invoice and refund events",
         description=_WEBHOOK_DOC,
     )
@@ -165,7 +159,7 @@ class PaymentController(Controller):
         "/webhooks/fake",
         status_code=200,
         opt={PUBLIC: True},
-        responses=problems(401, 404, 413, 422, 503),
+        responses=problems(401, 413, 422, 503),
         summary="The demo payment provider's events (`x-fake-signature`: HMAC-SHA256 hex)",
         description=_WEBHOOK_DOC,
     )

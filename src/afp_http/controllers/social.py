@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import structlog
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Redirect
@@ -39,6 +40,7 @@ from afp_http.schemas.social import (
 )
 
 _PROVIDER_DOC = "`provider` is `tiktok`, `youtube` or `instagram` (422 otherwise)."
+log = structlog.get_logger("afp.http")
 
 
 def callback_url(container: Container, provider: SocialProvider) -> str:
@@ -125,8 +127,9 @@ class SocialController(Controller):
         "/connections/{provider:str}",
         status_code=200,
         responses=problems(401, 404, 422),
-        summary="Disconnect a platform (its tokens are revoked and forgotten)",
-        description=_PROVIDER_DOC,
+        summary="Disconnect a platform (its grant is revoked and its tokens deleted)",
+        description=f"{_PROVIDER_DOC} The platform is asked to revoke the grant where it"
+        " allows it (best effort: `revoked_at_provider` says whether it did).",
     )
     async def disconnect(
         self, provider: FromPath[str], principal: PrincipalDep, container: ContainerDep
@@ -134,6 +137,8 @@ class SocialController(Controller):
         done = await container.disconnect_social_account().execute(
             DisconnectSocialAccountCommand(principal.user_id, SocialProvider.parse(provider))
         )
+        if done.revoke_error is not None:
+            log.warning("social.revoke_failed", provider=done.provider.value, why=done.revoke_error)
         return DisconnectedOut(
             provider=done.provider.value,
             status=done.status.value,
@@ -145,8 +150,11 @@ class SocialController(Controller):
         status_code=202,
         responses=problems(*AUTHED, 404, 409),
         summary="Publish a completed video to a connected platform",
-        description="202 with the post id; poll `/social/posts/{id}`. 422 when the video is"
-        " not finished or the platform is not connected; 404 for a video that is not yours.",
+        description="202 with the post id; a job sends the video and `/social/posts/{id}`"
+        " shows where it stands (`PUBLISHING`, then `PUBLISHED` with its URL or `FAILED` with"
+        " the reason). 422 when the video is not finished or the platform is not connected;"
+        " 409 `reconnect_required` when the platform no longer honours the grant; 404 for a"
+        " video that is not yours.",
     )
     async def publish(
         self,
@@ -159,7 +167,11 @@ class SocialController(Controller):
         async def produce() -> tuple[int, PublishedOut]:
             done = await container.publish_video().execute(
                 PublishVideoCommand(
-                    principal.user_id, VideoId(data.video_id), data.provider, data.caption
+                    principal.user_id,
+                    VideoId(data.video_id),
+                    data.provider,
+                    data.caption,
+                    data.title,
                 )
             )
             return 202, PublishedOut(post_id=done.post_id, status=done.status.value)

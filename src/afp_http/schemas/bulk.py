@@ -1,16 +1,31 @@
-"""`/bulk` schemas: a batch as JSON rows, its start, status, progress and cancel answers."""
+"""`/bulk` schemas: a batch as JSON rows, its quote, start, status, progress, retry and cancel
+answers."""
 
 from __future__ import annotations
+
+import math
 
 from pydantic import Field
 
 from afp_core.domain.batch import MAX_ROWS_DEFAULT, BatchItem, BatchProgress, BatchRow
-from afp_core.usecases import CancelBatchResult, GetBatchStatusResult, StartBatchResult
+from afp_core.usecases import (
+    CancelBatchResult,
+    GetBatchStatusResult,
+    QuoteBatchResult,
+    RetryBatchItemsResult,
+    StartBatchResult,
+)
 from afp_http.schemas._base import In, Out
 
 _MODEL = Field(default=None, min_length=1, max_length=64)
 _ASPECT = Field(default=None, min_length=1, max_length=16)
 _DURATION = Field(default=None, ge=1, le=600)
+_BUDGET = Field(
+    default=None,
+    ge=1,
+    description="Credits the batch may ever spend, retries included; a batch that would cost"
+    " more is refused (422 `budget_exceeded`)",
+)
 
 
 class BatchDefaultsIn(In):
@@ -19,6 +34,7 @@ class BatchDefaultsIn(In):
     model: str | None = _MODEL
     duration_s: int | None = _DURATION
     aspect_ratio: str | None = _ASPECT
+    budget: int | None = _BUDGET
 
 
 class BatchRowIn(In):
@@ -50,11 +66,40 @@ class StartBatchIn(BatchDefaultsIn):
         return tuple(row.to_domain(n) for n, row in enumerate(self.rows, start=1))
 
 
+class QuotedRowOut(Out):
+    line: int
+    url: str
+    price: int
+
+
+class BatchQuoteOut(Out):
+    rows: list[QuotedRowOut]
+    total_items: int
+    total: int = Field(description="What starting this batch would hold, in credits")
+    available: int = Field(description="The caller's available credits now")
+    affordable: bool
+    budget: int | None
+    within_budget: bool
+
+    @classmethod
+    def of(cls, result: QuoteBatchResult) -> BatchQuoteOut:
+        return cls(
+            rows=[QuotedRowOut(line=r.line, url=r.url, price=r.price) for r in result.rows],
+            total_items=len(result.rows),
+            total=result.total,
+            available=result.available,
+            affordable=result.affordable,
+            budget=result.budget,
+            within_budget=result.within_budget,
+        )
+
+
 class BatchStartedOut(Out):
     batch_id: str
     status: str
     total_items: int
     credits_reserved: int = Field(description="Held now for every item; settled per item")
+    budget: int | None = None
 
     @classmethod
     def of(cls, result: StartBatchResult) -> BatchStartedOut:
@@ -62,6 +107,23 @@ class BatchStartedOut(Out):
             batch_id=result.batch_id,
             status=result.status.value,
             total_items=result.total_items,
+            credits_reserved=result.credits_reserved,
+            budget=result.budget,
+        )
+
+
+class BatchRetriedOut(Out):
+    batch_id: str
+    status: str
+    items_retried: int
+    credits_reserved: int = Field(description="Held now, on a new hold, for the retried items")
+
+    @classmethod
+    def of(cls, result: RetryBatchItemsResult) -> BatchRetriedOut:
+        return cls(
+            batch_id=result.batch_id,
+            status=result.status.value,
+            items_retried=result.items_retried,
             credits_reserved=result.credits_reserved,
         )
 
@@ -103,6 +165,7 @@ class BatchItemOut(Out):
     error: str | None
     price: int
     credits_charged: int
+    attempts: int = Field(description="1, plus one per retry of this item")
 
     @classmethod
     def of(cls, item: BatchItem) -> BatchItemOut:
@@ -115,21 +178,44 @@ class BatchItemOut(Out):
             error=item.error,
             price=item.price,
             credits_charged=item.credits_used,
+            attempts=item.attempts,
         )
+
+
+class BatchCreditsOut(Out):
+    """From the ledger, over every hold of the batch (its own and each retry's)."""
+
+    reserved: int = Field(description="Ever held for the batch")
+    captured: int = Field(description="Charged for completed items")
+    released: int = Field(description="Given back (failed, cancelled or expired)")
+    held: int = Field(description="Still held for items not yet ended")
 
 
 class BatchStatusOut(Out):
     batch_id: str
     status: str
     progress: BatchProgressOut
+    credits: BatchCreditsOut | None
+    budget: int | None
+    eta_s: int | None = Field(
+        description="Seconds left, from the mean item time so far; null before any item ended"
+    )
     items: list[BatchItemOut]
 
     @classmethod
     def of(cls, result: GetBatchStatusResult) -> BatchStatusOut:
+        c = result.credits
         return cls(
             batch_id=result.batch_id,
             status=result.status.value,
             progress=BatchProgressOut.of(result.progress),
+            credits=None
+            if c is None
+            else BatchCreditsOut(
+                reserved=c.reserved, captured=c.captured, released=c.released, held=c.held
+            ),
+            budget=result.budget,
+            eta_s=None if result.eta is None else math.ceil(result.eta.total_seconds()),
             items=[BatchItemOut.of(i) for i in result.items],
         )
 

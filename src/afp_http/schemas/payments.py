@@ -34,10 +34,17 @@ class CheckoutOut(Out):
 
 class NoticeAcceptedOut(Out):
     received: bool
-    outcome: str = Field(description="`credited`, `refunded`, `duplicate` or `ignored`")
+    outcome: str = Field(
+        description=(
+            "`credited`, `refunded`, `duplicate`, `ignored`, `deferred` (a refund stored until"
+            " its payment arrives), `flagged` (paid, but not as expected: an admin reviews it)"
+            " or `unmatched` (names no purchase here; stored for reconciliation)"
+        )
+    )
     purchase_id: str | None
     credits_added: int
     credits_clawed_back: int
+    detail: str = ""
 
     @classmethod
     def of(cls, result: HandlePaymentNoticeResult) -> NoticeAcceptedOut:
@@ -47,4 +54,5 @@ class NoticeAcceptedOut(Out):
             purchase_id=result.purchase_id,
             credits_added=result.credits_added,
             credits_clawed_back=result.credits_clawed_back,
+            detail=result.detail,
         )

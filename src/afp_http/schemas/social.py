@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import Field
 
 from afp_core.domain.social import Post, SocialConnection, SocialProvider
-from afp_core.usecases.publish_video import MAX_CAPTION_LENGTH
+from afp_core.usecases.publish_video import MAX_CAPTION_LENGTH, MAX_TITLE_LENGTH
 from afp_http.schemas._base import In, Out
 
 
@@ -23,7 +23,10 @@ class ConnectedOut(Out):
 
 class ConnectionOut(Out):
     provider: str
-    status: str = Field(description="`CONNECTED` or `REVOKED`")
+    status: str = Field(
+        description="`CONNECTED`, `NEEDS_RECONNECT` (the platform no longer honours the grant:"
+        " connect again) or `REVOKED`"
+    )
     account_name: str
     scopes: list[str]
     connected_at: datetime
@@ -56,12 +59,21 @@ class DisconnectedOut(Out):
 class PublishIn(In):
     video_id: str = Field(min_length=1, max_length=64)
     provider: SocialProvider
-    caption: str = Field(default="", max_length=MAX_CAPTION_LENGTH)
+    caption: str = Field(
+        default="",
+        max_length=MAX_CAPTION_LENGTH,
+        description="Trimmed to the platform's own limit; AI-generated content is disclosed",
+    )
+    title: str = Field(
+        default="",
+        max_length=MAX_TITLE_LENGTH,
+        description="YouTube's title (default: the caption's first line); others ignore it",
+    )
 
 
 class PublishedOut(Out):
     post_id: str
-    status: str = Field(description="`PUBLISHING` (poll `/social/posts/{id}`) or `FAILED`")
+    status: str = Field(description="`PUBLISHING`: poll `/social/posts/{id}`")
 
 
 class PostOut(Out):

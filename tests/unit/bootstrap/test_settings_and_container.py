@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import attrs
 import pytest
-from cryptography.fernet import Fernet
 from pydantic import ValidationError
 
+from afp_adapters.crypto import generate_key
 from afp_adapters.fakes import FakeVideoGenerator
 from afp_adapters.local_video import LocalVideoGenerator
 from afp_bootstrap import ConfigurationError, Settings, build_container
@@ -77,7 +77,7 @@ def test_real_mode_wraps_every_provider_in_the_resilience_decorators() -> None:
             providers="real",
             openai_api_key="sk-test",
             kie_api_key="kie-test",
-            token_keys=Fernet.generate_key().decode(),
+            token_keys=f"k1:{generate_key()}",
         )
     )
     assert type(container.scraper()).__name__ == "ResilientScraper"
@@ -96,7 +96,7 @@ def test_one_port_can_be_switched_on_its_own() -> None:
             openai_api_key="sk-test",
             video_provider="local",
             scraper="fake",
-            token_keys=Fernet.generate_key().decode(),
+            token_keys=f"k1:{generate_key()}",
         )
     )
     assert type(container.video_generator()).__name__ == "LocalVideoGenerator"
@@ -137,3 +137,27 @@ async def test_the_local_model_is_rendered_locally_even_with_a_real_provider() -
     other = await router.submit(VideoRequest("v2", attrs.evolve(spec, model="veo3_fast")))
     assert provider.submit_calls == 1 and not other.startswith("local-")
     assert (await router.status(other)).state is not None
+
+
+def _real(**values: object) -> Settings:
+    keys = {"openai_api_key": "sk-test", "kie_api_key": "kie-test"}
+    return _settings(providers="real", **(keys | {"token_keys": f"k1:{generate_key()}"} | values))
+
+
+def test_real_mode_publishes_to_each_platform_whose_app_is_configured() -> None:
+    container = build_container(_real(tiktok_client_key="ck", tiktok_client_secret="cs"))
+    publishers = container.publishers()
+    assert {p.value: type(v).__name__ for p, v in publishers.items()} == {
+        "tiktok": "TikTokPublisher"
+    }
+    with pytest.raises(ConfigurationError, match="AFP_INSTAGRAM_APP_SECRET"):
+        build_container(_real(instagram_app_id="ia")).publishers()
+
+
+def test_the_token_key_ring_is_checked_when_the_container_is_built() -> None:
+    with pytest.raises(ConfigurationError, match="AFP_TOKEN_KEYS: key 'k1' is 5 bytes"):
+        build_container(_settings(token_keys="k1:c2hvcnQ="))
+    with pytest.raises(ConfigurationError, match="AFP_TOKEN_KEYS is required"):
+        build_container(_real(token_keys=""))
+    cipher = build_container(_settings(token_keys=f"new:{generate_key()},old:{generate_key()}"))
+    assert cipher.cipher().encrypt("t", context="c").startswith("v1.new.")

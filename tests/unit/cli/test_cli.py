@@ -113,3 +113,51 @@ def test_serve_refuses_a_database_that_was_never_migrated_before_starting() -> N
     result = runner.invoke(app, ["serve", "--port", "8799"])
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines()[-1].endswith("run `afp migrate`")
+
+
+def test_payments_reconcile_lists_a_purchase_paid_here_but_never_credited(
+    tmp_path: Path,
+) -> None:
+    import asyncio
+    import json
+    from datetime import UTC, datetime
+
+    from afp_adapters.fakes import SequentialIds
+    from afp_adapters.sql import SqlDatabase
+    from afp_core.domain.ids import PurchaseId, UserId
+    from afp_core.domain.money import Money
+    from afp_core.domain.payments import PaymentProviderName, Purchase, PurchaseStatus
+    from afp_core.domain.users import User
+
+    assert runner.invoke(app, ["migrate"]).exit_code == 0
+    clean = runner.invoke(app, ["payments", "reconcile"])
+    assert (clean.exit_code, clean.stdout.strip()) == (0, "0 purchase(s) checked, 0 disagree")
+
+    async def seed() -> None:
+        db = SqlDatabase.from_url(f"sqlite+aiosqlite:///{tmp_path / 'afp.db'}", SequentialIds())
+        now = datetime.now(UTC)
+        async with db.unit_of_work() as uow:
+            await uow.users.add(User(UserId("u1"), "ann@example.com", now))
+            await uow.purchases.add(
+                Purchase(
+                    PurchaseId("p1"),
+                    UserId("u1"),
+                    "starter",
+                    100,
+                    Money("9.00", "USD"),
+                    PaymentProviderName.FAKE,
+                    now,
+                    status=PurchaseStatus.PAID,
+                    payment_id="pay-1",
+                )
+            )
+            await uow.commit()
+        await db.dispose()
+
+    asyncio.run(seed())
+    found = runner.invoke(app, ["payments", "reconcile", "--json"])
+    assert found.exit_code == 1, found.output
+    [item] = json.loads(found.stdout)["discrepancies"]
+    assert item["purchase_id"] == "p1"
+    assert "paid here, but the ledger credited 0 of 100" in item["problems"]
+    assert runner.invoke(app, ["payments", "reconcile", "--days", "0"]).exit_code == 2
