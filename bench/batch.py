@@ -24,9 +24,13 @@ Method:
   process_batch_item, submit, poll, settle, dispatching the next into the batch's window.
   Items settled per second is `items` over the time from the worker's start to the last of
   them final. Runs (rows, items, loops): a SETTLE_ITEMS-row batch with 1 loop (as `afp
-  worker` on SQLite) and, on PostgreSQL, with LOOPS_PG loops too; then the first LARGE_ITEMS
-  items of a ROWS-row batch with 1 loop, since every step loads and saves its whole batch, so
-  the batch's size is part of each item's cost.
+  worker` on SQLite) and, on PostgreSQL, with LOOPS_PG loops too. The progress poll (every
+  50 ms) asks for the counts only (`with_items=False`), as `afp batch run` does.
+- Per-item cost against batch size, 1 loop, each in a fresh database: the items of a
+  SMALL_ROWS-row batch, then the first LARGE_ITEMS items of a ROWS-row batch (as many);
+  the line compares the two figures, target: the ROWS-row one at least SCALING_TARGET of the
+  SMALL_ROWS-row one. Work on an item reads the batch's header, that item and the next waiting
+  ones, never the whole batch, so it should not grow with the batch.
 """
 
 from __future__ import annotations
@@ -64,7 +68,9 @@ ROWS = 10_000
 REPEATS = 3
 TARGET_S = 2.0
 SETTLE_ITEMS = 500
-LARGE_ITEMS = 20  # of a ROWS-row batch: each costs about a second (see the docstring)
+SMALL_ROWS = 100  # the batch the ROWS-row one is compared with
+LARGE_ITEMS = SMALL_ROWS  # items settled of each of the two (the first ones)
+SCALING_TARGET = 0.5  # the ROWS-row figure over the SMALL_ROWS-row one, at least
 LOOPS_PG = 8
 SETTLE_TIMEOUT_S = 180.0
 DEFAULTS = BatchDefaults()  # veo3_fast, 8 s, 9:16
@@ -206,7 +212,8 @@ async def settle(
         user = await _user(c, await _price(c, parsed))
         started = await c.start_batch().execute(_start(user, parsed))
         status = c.get_batch_status()
-        query = GetBatchStatusQuery(user, BatchId(started.batch_id))
+        # the progress poll reads the batch's counts only, so it costs the same at any size
+        query = GetBatchStatusQuery(user, BatchId(started.batch_id), with_items=False)
         stop = asyncio.Event()
         runners = [job_runner(c) for _ in range(loops)]
         t0 = time.perf_counter()
@@ -220,7 +227,7 @@ async def settle(
         finally:
             stop.set()
             await worker
-        found = await status.execute(query)
+        found = await status.execute(attrs.evolve(query, with_items=True))
         for item in found.items:
             if item.status.is_final:
                 key = item.status.value
@@ -270,6 +277,17 @@ def print_settle(r: SettleReport) -> None:
     )
 
 
+def print_scaling(small: SettleReport, large: SettleReport) -> None:
+    ratio = large.per_second / small.per_second if small.per_second else 0.0
+    print(
+        f"batch   {small.database:<10} per-item cost vs batch size: {small.per_second:.1f} "
+        f"items settled/s ({small.batch_rows}-row batch) vs {large.per_second:.1f} "
+        f"({large.batch_rows}-row batch), first {large.items} items of each, 1 worker loop: "
+        f"ratio {ratio:.2f}  target >= {SCALING_TARGET:.1f}: "
+        f"{'PASS' if ratio >= SCALING_TARGET else 'MISS'}"
+    )
+
+
 async def main() -> None:
     async def accepting(url: str, label: str) -> None:
         print_accept(await accept(url, label))
@@ -283,7 +301,20 @@ async def main() -> None:
     await each_database(accepting)
     await each_database(settling(SETTLE_ITEMS, SETTLE_ITEMS, 1))
     await each_database(settling(SETTLE_ITEMS, SETTLE_ITEMS, LOOPS_PG), sqlite=False)
-    await each_database(settling(ROWS, LARGE_ITEMS, 1))
+
+    small: dict[str, SettleReport] = {}
+
+    async def small_batch(url: str, label: str) -> None:
+        small[label] = await settle(url, label, rows=SMALL_ROWS, items=SMALL_ROWS)
+        print_settle(small[label])
+
+    async def large_batch(url: str, label: str) -> None:
+        large = await settle(url, label, rows=ROWS, items=LARGE_ITEMS)
+        print_settle(large)
+        print_scaling(small[label], large)
+
+    await each_database(small_batch)
+    await each_database(large_batch)
 
 
 def run() -> None:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from dependency_injector import containers, providers
 from pydantic import SecretStr
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from afp_adapters.crypto import (
@@ -37,6 +38,7 @@ from afp_adapters.sql import (
     reconcile,
     upgrade,
 )
+from afp_adapters.sql.status_reads import PostgresStatusReads, SqliteStatusReads
 from afp_adapters.system import SystemClock, UlidIdGenerator
 from afp_bootstrap import providers as choose
 from afp_bootstrap.errors import ConfigurationError
@@ -203,6 +205,16 @@ def _pair(key: str | None, secret: SecretStr | None, name: str) -> tuple[str, st
     return key, secret.get_secret_value()
 
 
+def _status_reads(settings: Settings) -> SqliteStatusReads | PostgresStatusReads | None:
+    """The status poll's cheap read path on a SQL database (None: through a unit of work)."""
+    url = settings.database_url
+    if url.startswith(("postgresql", "postgres")):
+        return PostgresStatusReads(url)
+    if url.startswith("sqlite") and make_url(url).database not in (None, "", ":memory:"):
+        return SqliteStatusReads(url)
+    return None
+
+
 def _database(settings: Settings, ids: IdGenerator) -> InMemoryDatabase | SqlDatabase:
     url = settings.database_url
     if url.startswith("memory:"):
@@ -320,7 +332,8 @@ class Container(containers.DeclarativeContainer):
     get_batch_status = providers.Factory(GetBatchStatus, uow)
     get_batch_results = providers.Factory(GetBatchResults, uow)
     get_video = providers.Factory(GetVideo, uow)
-    get_video_status = providers.Factory(GetVideoStatus, uow)
+    status_reads = providers.Singleton(_status_reads, checked_settings)
+    get_video_status = providers.Factory(GetVideoStatus, uow, status_reads)
     list_videos = providers.Factory(ListVideos, uow)
     create_checkout = providers.Factory(CreateCheckout, uow, payments, prices, clock, ids)
     handle_payment_notice = providers.Factory(HandlePaymentNotice, uow, payments, clock, prices)
@@ -398,6 +411,9 @@ async def reconcile_ledger(container: Container) -> list[Discrepancy]:
 
 
 async def close_database(container: Container) -> None:
+    reads = container.status_reads()
+    if reads is not None:
+        await reads.close()
     db = container.database()
     if isinstance(db, SqlDatabase):
         await db.dispose()

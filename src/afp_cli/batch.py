@@ -83,7 +83,8 @@ async def _follow(
     c: Container, query: GetBatchStatusQuery, console: Console
 ) -> GetBatchStatusResult:
     runner = job_runner(c)
-    found = await c.get_batch_status().execute(query)
+    poll = GetBatchStatusQuery(query.user_id, query.batch_id, with_items=False)  # no item read
+    found = await c.get_batch_status().execute(poll)
     columns = (
         TextColumn("[bold]batch[/]"),
         BarColumn(),
@@ -95,11 +96,11 @@ async def _follow(
         task = bar.add_task(_describe(found), total=found.progress.total)
         while found.status is BatchStatus.RUNNING:
             ran = await runner.run_due(limit=4)
-            found = await c.get_batch_status().execute(query)
+            found = await c.get_batch_status().execute(poll)
             bar.update(task, completed=found.progress.processed, description=_describe(found))
             if not ran:
                 await asyncio.sleep(IDLE_POLL_S)
-    return found
+    return await c.get_batch_status().execute(query)
 
 
 async def _start(

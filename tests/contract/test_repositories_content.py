@@ -11,7 +11,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from afp_core.domain.batch import Batch, BatchItem, BatchStatus, ItemStatus
+from afp_core.domain.batch import Batch, BatchItem, BatchStatus, BatchTally, ItemStatus
+from afp_core.domain.batch_header import BatchHeader
 from afp_core.domain.errors import NotFound
 from afp_core.domain.ids import BatchId, BatchItemId, HoldId, PostId, UserId, VideoId
 from afp_core.domain.social import Post, PostStatus, SocialProvider
@@ -464,6 +465,138 @@ async def test_items_in_flight_are_counted_per_user_running_and_queued(store: St
         load = await uow.batches.in_flight_by_user()
     queued = sum(1 for i in mine.items if i.in_flight) - 1
     assert dict(load) == {ALICE: (1, queued), BOB: (0, 1)}
+
+
+def a_long_batch(batch_id: str, rows: int, *, window: int = 2) -> Batch:
+    """Items stored out of row order (the last row first), all waiting."""
+    items = [
+        BatchItem(BatchItemId(f"{batch_id}-r{n}"), n + 2, f"https://shop.example.com/{n}", n + 1)
+        for n in reversed(range(rows))
+    ]
+    return Batch(BatchId(batch_id), ALICE, HoldId(f"h-{batch_id}"), items, NOW, NOW, window=window)
+
+
+async def whole(store: Store, batch_id: str) -> Batch:
+    async with store.uow() as uow:
+        return await uow.batches.get_any(BatchId(batch_id))
+
+
+async def test_a_batch_header_is_the_batch_without_its_items_and_with_their_tally(
+    store: Store,
+) -> None:
+    await add_users(store, ALICE, BOB)
+    batch = a_batch("b-1")
+    batch.budget, batch.window, batch.metadata = 90, 3, {"model": "veo3_fast"}
+    batch.dispatch(at(1))
+    batch.start_item(batch.items[0].id, VideoId("v-0"), at(2))
+    batch.settle_item(batch.items[1].id, succeeded=False, now=at(3), error="blocked")
+    await committed(store, lambda uow: uow.batches.add(batch))
+    async with store.uow() as uow:
+        header = await uow.batches.get_header(BatchId("b-1"))
+        assert await uow.batches.get_header(BatchId("b-1"), owner=ALICE, lock=True) == header
+        with pytest.raises(NotFound):
+            await uow.batches.get_header(BatchId("b-1"), owner=BOB)
+        with pytest.raises(NotFound):
+            await uow.batches.get_header(BatchId("b-missing"))
+    assert header == BatchHeader.of(batch)
+    assert header.tally == BatchTally(
+        total=3, pending=1, running=1, failed=1, in_flight_running=1, in_flight_queued=1,
+        reserved=45, released=15, timed=1, timed_us=120_000_000,
+    )  # fmt: skip
+    assert (header.progress(), header.status, header.eta()) == (
+        batch.progress(),
+        batch.status,
+        batch.eta(),
+    )
+
+
+async def test_one_item_is_read_and_saved_on_its_own_beside_its_header(store: Store) -> None:
+    await add_users(store, ALICE)
+    await committed(store, lambda uow: uow.batches.add(a_batch("b-1")))
+    await committed(store, lambda uow: uow.batches.add(a_batch("b-2")))
+    async with store.uow() as uow:
+        header = await uow.batches.get_header(BatchId("b-1"), lock=True)
+        item = await uow.batches.get_item(BatchId("b-1"), BatchItemId("b-1-i1"), lock=True)
+        header.start_item(item, VideoId("v-1"), at(1))
+        await uow.batches.save_item(header.id, item)
+        await uow.batches.save_header(header)
+        await uow.commit()
+    async with store.uow() as uow:
+        assert await uow.batches.get_item(BatchId("b-1"), BatchItemId("b-1-i1")) == item
+        with pytest.raises(NotFound):
+            await uow.batches.get_item(BatchId("b-2"), BatchItemId("b-1-i1"))
+        with pytest.raises(NotFound):
+            await uow.batches.get_item(BatchId("b-1"), BatchItemId("b-1-i9"))
+        assert await uow.batches.get_header(BatchId("b-1")) == header
+    expected = a_batch("b-1")
+    expected.start_item(BatchItemId("b-1-i1"), VideoId("v-1"), at(1))
+    assert await whole(store, "b-1") == expected
+    assert await whole(store, "b-2") == a_batch("b-2")
+    assert header.tally == expected.tally()
+
+
+async def test_the_next_waiting_items_come_in_row_order_a_window_at_a_time(store: Store) -> None:
+    await add_users(store, ALICE)
+    await committed(store, lambda uow: uow.batches.add(a_long_batch("b-1", 6, window=2)))
+    async with store.uow() as uow:
+        header = await uow.batches.get_header(BatchId("b-1"), lock=True)
+        assert await uow.batches.next_to_dispatch(header.id, 0) == []
+        waiting = await uow.batches.next_to_dispatch(header.id, 3)
+        assert [i.row_index for i in waiting] == [2, 3, 4]
+        chosen = header.dispatch(waiting, at(1))  # the window: two of them
+        assert [i.row_index for i in chosen] == [2, 3]
+        for item in chosen:
+            await uow.batches.save_item(header.id, item)
+        await uow.batches.save_header(header)
+        await uow.commit()
+    async with store.uow() as uow:
+        header = await uow.batches.get_header(BatchId("b-1"), lock=True)
+        assert header.room == 0
+        first = await uow.batches.get_item(header.id, chosen[0].id, lock=True)
+        header.settle_item(first, succeeded=True, now=at(2))
+        await uow.batches.save_item(header.id, first)
+        assert [i.row_index for i in await uow.batches.next_to_dispatch(header.id, 2)] == [4, 5]
+        waiting = await uow.batches.next_to_dispatch(header.id, 9)
+        assert [i.row_index for i in waiting] == [4, 5, 6, 7]
+        await uow.batches.save_header(header)
+        await uow.commit()
+    stored = await whole(store, "b-1")
+    assert stored.tally() == header.tally
+    assert stored.in_flight == header.tally.in_flight == 1
+
+
+async def test_item_and_whole_batch_saves_keep_the_counts_and_the_load_per_user(
+    store: Store,
+) -> None:
+    await add_users(store, ALICE)
+    await committed(store, lambda uow: uow.batches.add(a_long_batch("b-1", 4, window=3)))
+    async with store.uow() as uow:
+        header = await uow.batches.get_header(BatchId("b-1"), lock=True)
+        items = header.dispatch(await uow.batches.next_to_dispatch(header.id, 3), at(1))
+        header.start_item(items[0], VideoId("v-0"), at(2))
+        header.settle_item(items[1], succeeded=False, now=at(3), error="blocked")
+        for item in items:
+            await uow.batches.save_item(header.id, item)
+        await uow.batches.save_header(header)
+        await uow.commit()
+    async with store.uow() as uow:
+        assert dict(await uow.batches.in_flight_by_user()) == {ALICE: (1, 1)}
+    batch = await whole(store, "b-1")
+    assert batch.tally() == header.tally
+    async with store.uow() as uow:
+        batch = await uow.batches.get_any(BatchId("b-1"))
+        batch.cancel(at(4))
+        await uow.batches.save(batch)
+        await uow.commit()
+    async with store.uow() as uow:
+        header = await uow.batches.get_header(BatchId("b-1"))
+        assert dict(await uow.batches.in_flight_by_user()) == {}
+    assert header.tally == batch.tally()
+    assert (header.status, header.tally.cancelled, header.tally.released) == (
+        BatchStatus.CANCELLED,
+        3,
+        10,
+    )
 
 
 # ---------------------------------------------------------------------------------- posts

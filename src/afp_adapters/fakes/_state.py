@@ -7,10 +7,12 @@ from datetime import datetime
 
 import attrs
 
-from afp_core.domain.batch import Batch
+from afp_core.domain.batch import BatchItem
+from afp_core.domain.batch_header import BatchHeader
 from afp_core.domain.credentials import Credential
 from afp_core.domain.events import DomainEvent
 from afp_core.domain.idempotency import IdempotencyRecord
+from afp_core.domain.ids import BatchItemId
 from afp_core.domain.jobs import Job
 from afp_core.domain.ledger import CreditAccount, Hold, LedgerEntry, LedgerReceipt
 from afp_core.domain.payments import Purchase, WebhookDelivery
@@ -35,7 +37,9 @@ class Tables:
     users: dict[str, User] = attrs.Factory(dict)
     credentials: dict[str, Credential] = attrs.Factory(dict)
     videos: dict[str, Video] = attrs.Factory(dict)
-    batches: dict[str, Batch] = attrs.Factory(dict)
+    batches: dict[str, BatchHeader] = attrs.Factory(dict)
+    batch_items: dict[tuple[str, str], BatchItem] = attrs.Factory(dict)  # (batch, item)
+    batch_rows: dict[str, tuple[BatchItemId, ...]] = attrs.Factory(dict)  # a batch's items
     purchases: dict[str, Purchase] = attrs.Factory(dict)
     webhook_events: dict[tuple[str, str], WebhookDelivery] = attrs.Factory(dict)
     connections: dict[tuple[str, str], SocialConnection] = attrs.Factory(dict)

@@ -7,7 +7,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from afp_core.domain.batch import Batch, BatchItem, ItemStatus
+from afp_core.domain.batch import Batch, BatchItem, BatchTally, ItemStatus
+from afp_core.domain.batch_header import BatchHeader
 from afp_core.domain.credentials import Credential, CredentialKind
 from afp_core.domain.idempotency import IdempotencyRecord
 from afp_core.domain.ids import (
@@ -260,23 +261,66 @@ def video_from(row: Row) -> Video:
 
 # ---------------------------------------------------------------- batches
 def batch_values(batch: Batch) -> dict[str, Any]:
-    progress = batch.progress()
+    return header_values(BatchHeader.of(batch))
+
+
+def header_values(header: BatchHeader) -> dict[str, Any]:
+    tally = header.tally
     return {
-        "id": batch.id,
-        "user_id": batch.user_id,
-        "status": batch.status.value,
-        "total_items": progress.total,
-        "processed_items": progress.processed,
-        "total_credits_reserved": progress.credits_reserved,
-        "hold_id": batch.hold_id,
-        "metadata": dict(batch.metadata),
-        "cancelled_at": batch.cancelled_at,
-        "created_at": batch.created_at,
-        "updated_at": batch.updated_at,
-        "budget": batch.budget,
-        "concurrency": batch.window,
-        "retry_hold_ids": list(batch.retry_holds) or None,
+        "id": header.id,
+        "user_id": header.user_id,
+        "status": header.status.value,
+        "total_items": tally.total,
+        "processed_items": tally.processed,
+        "total_credits_reserved": tally.reserved,
+        "hold_id": header.hold_id,
+        "metadata": dict(header.metadata),
+        "cancelled_at": header.cancelled_at,
+        "created_at": header.created_at,
+        "updated_at": header.updated_at,
+        "budget": header.budget,
+        "concurrency": header.window,
+        "retry_hold_ids": list(header.retry_holds) or None,
+        **{column: getattr(tally, field) for column, field in TALLY_COLUMNS.items()},
     }
+
+
+# video_batches columns holding the rest of a `BatchTally` (total_items, total_credits_reserved
+# hold `total` and `reserved`)
+TALLY_COLUMNS = {
+    "pending_items": "pending",
+    "running_items": "running",
+    "succeeded_items": "succeeded",
+    "failed_items": "failed",
+    "cancelled_items": "cancelled",
+    "in_flight_running": "in_flight_running",
+    "in_flight_queued": "in_flight_queued",
+    "credits_captured": "captured",
+    "credits_released": "released",
+    "timed_items": "timed",
+    "timed_us": "timed_us",
+}
+
+
+def header_from(row: Row) -> BatchHeader:
+    tally = BatchTally(
+        total=row["total_items"],
+        reserved=row["total_credits_reserved"],
+        **{field: row[column] for column, field in TALLY_COLUMNS.items()},
+    )
+    return BatchHeader(
+        id=BatchId(row["id"]),
+        user_id=UserId(row["user_id"]),
+        hold_id=HoldId(row["hold_id"]),
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        tally=tally,
+        cancelled_at=row["cancelled_at"],
+        metadata=row["metadata"],
+        budget=row["budget"],
+        window=row["concurrency"],
+        retry_holds=[HoldId(h) for h in row["retry_hold_ids"] or ()],
+    )
 
 
 def item_values(batch_id: str, item: BatchItem) -> dict[str, Any]:

@@ -2,7 +2,9 @@
 
 Loading one video, batch or post locks its row (`SELECT ... FOR UPDATE` on PostgreSQL; SQLite
 units of work are exclusive already): use cases load, change and save an aggregate whole, so a
-second unit of work must wait for the first instead of saving a stale copy over it.
+second unit of work must wait for the first instead of saving a stale copy over it. The work
+on one batch item locks the batch row alone (`get_header(lock=True)`) and reads and writes just
+that item and the batch's counters.
 """
 
 from __future__ import annotations
@@ -18,12 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from afp_adapters.sql import _mapping as m
 from afp_adapters.sql import tables as t
 from afp_adapters.sql._dialect import for_update, upsert
-from afp_core.domain.batch import Batch
+from afp_core.domain.batch import Batch, BatchItem, BatchStatus, ItemStatus
+from afp_core.domain.batch_header import BatchHeader
 from afp_core.domain.credentials import Credential, CredentialKind
 from afp_core.domain.errors import Conflict, NotFound
 from afp_core.domain.events import DomainEvent
 from afp_core.domain.idempotency import IdempotencyRecord
-from afp_core.domain.ids import BatchId, PostId, PurchaseId, UserId, VideoId
+from afp_core.domain.ids import BatchId, BatchItemId, PostId, PurchaseId, UserId, VideoId
 from afp_core.domain.jobs import Job
 from afp_core.domain.payments import PaymentProviderName, Purchase, WebhookDelivery
 from afp_core.domain.social import (
@@ -352,23 +355,80 @@ class SqlBatchRepository(_Repo):
             await self._c.execute(items.update().where(items.c.id == item.id).values(**values))
             loaded[item.id] = values
 
-    async def in_flight_by_user(self) -> Mapping[UserId, tuple[int, int]]:
-        i, b = t.batch_video_items, t.video_batches
+    async def get_header(
+        self, batch_id: BatchId, *, owner: UserId | None = None, lock: bool = False
+    ) -> BatchHeader:
+        b = t.video_batches
+        query = sa.select(b).where(b.c.id == batch_id)
+        if owner is not None:
+            query = query.where(b.c.user_id == owner)
+        if lock:
+            query = self._locked(query)
+        row = (await self._c.execute(query)).first()
+        if row is None:
+            raise NotFound(f"batch {batch_id} not found")
+        return m.header_from(row._mapping)
+
+    async def get_item(
+        self, batch_id: BatchId, item_id: BatchItemId, *, lock: bool = False
+    ) -> BatchItem:
+        i = t.batch_video_items
+        query = sa.select(i).where((i.c.id == item_id) & (i.c.batch_id == batch_id))
+        if lock:
+            query = self._locked(query)
+        row = (await self._c.execute(query)).first()
+        if row is None:
+            raise NotFound(f"batch item {item_id} not found")
+        return m.item_from(row._mapping)
+
+    async def next_to_dispatch(self, batch_id: BatchId, limit: int) -> Sequence[BatchItem]:
+        if limit <= 0:
+            return []
+        i = t.batch_video_items
         rows = await self._c.execute(
-            sa.select(b.c.user_id, i.c.status, sa.func.count())
-            .select_from(i.join(b, b.c.id == i.c.batch_id))
-            .where(i.c.status.in_(("PENDING", "RUNNING")) & i.c.dispatched_at.is_not(None))
-            .group_by(b.c.user_id, i.c.status)
+            sa.select(i)
+            .where(
+                (i.c.batch_id == batch_id)
+                & (i.c.status == ItemStatus.PENDING.value)
+                & i.c.dispatched_at.is_(None)
+            )
+            .order_by(i.c.row_index, i.c.id)
+            .limit(limit)
         )
-        found: dict[UserId, tuple[int, int]] = {}
-        for user_id, status, count in rows:
-            running, queued = found.get(UserId(user_id), (0, 0))
-            if status == "RUNNING":
-                running = int(count)
-            else:
-                queued = int(count)
-            found[UserId(user_id)] = (running, queued)
-        return found
+        return [m.item_from(r._mapping) for r in rows]
+
+    async def save_item(self, batch_id: BatchId, item: BatchItem) -> None:
+        i = t.batch_video_items
+        values = m.item_values(batch_id, item)
+        result = await self._c.execute(
+            i.update().where((i.c.id == item.id) & (i.c.batch_id == batch_id)).values(**values)
+        )
+        if result.rowcount == 0:
+            raise NotFound(f"batch item {item.id} not found")
+        if (loaded := self._loaded_items.get(batch_id)) is not None:
+            loaded[item.id] = values
+
+    async def save_header(self, header: BatchHeader) -> None:
+        b = t.video_batches
+        result = await self._c.execute(
+            b.update().where(b.c.id == header.id).values(**m.header_values(header))
+        )
+        if result.rowcount == 0:
+            raise NotFound(f"batch {header.id} not found")
+
+    async def in_flight_by_user(self) -> Mapping[UserId, tuple[int, int]]:
+        b = t.video_batches
+        rows = await self._c.execute(
+            sa.select(
+                b.c.user_id, sa.func.sum(b.c.in_flight_running), sa.func.sum(b.c.in_flight_queued)
+            )
+            .where(
+                (b.c.status == BatchStatus.RUNNING.value)
+                & ((b.c.in_flight_running > 0) | (b.c.in_flight_queued > 0))
+            )
+            .group_by(b.c.user_id)
+        )
+        return {UserId(user_id): (int(running), int(queued)) for user_id, running, queued in rows}
 
 
 class SqlPurchaseRepository(_Repo):

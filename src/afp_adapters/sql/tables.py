@@ -176,8 +176,27 @@ video_batches = sa.Table(
     sa.Column("budget", sa.BigInteger, nullable=True),
     sa.Column("concurrency", sa.Integer, nullable=False, server_default="4"),
     sa.Column("retry_hold_ids", Json, nullable=True),
+    # the items' `BatchTally` (migration 0010), so work on one item reads no other item
+    *(
+        sa.Column(name, sa.Integer, nullable=False, server_default="0")
+        for name in (
+            "pending_items",
+            "running_items",
+            "succeeded_items",
+            "failed_items",
+            "cancelled_items",
+            "in_flight_running",
+            "in_flight_queued",
+            "timed_items",
+        )
+    ),
+    *(
+        sa.Column(name, sa.BigInteger, nullable=False, server_default="0")
+        for name in ("credits_captured", "credits_released", "timed_us")
+    ),
     sa.CheckConstraint("total_credits_reserved >= 0", name="reserved_not_negative"),
     sa.Index("ix_video_batches_user_created", "user_id", "created_at"),
+    sa.Index("ix_video_batches_status", "status"),
 )
 
 videos = sa.Table(
@@ -231,6 +250,7 @@ batch_video_items = sa.Table(
     sa.CheckConstraint("credits_used >= 0 AND credits_used <= price", name="used_within_price"),
     sa.Index("ix_batch_video_items_batch", "batch_id", "row_index"),
     sa.Index("ix_batch_video_items_status", "status"),
+    sa.Index("ix_batch_video_items_batch_status", "batch_id", "status", "row_index"),
 )
 
 purchases = sa.Table(

@@ -8,13 +8,17 @@ Items run through a window: at most `window` of a batch's items are dispatched (
 queued) and not yet settled at any time; settling one dispatches the next. Retrying the failed
 items puts them back in line on a new hold of their own (`BatchItem.hold_id`), as attempt 2, 3...
 A batch may carry a `budget`: what it captures plus what it holds never exceeds it.
+
+`BatchTally` counts the items (per state, in flight, credits, times); status, progress and ETA
+are computed from it, here from the items and in `BatchHeader` (the batch without its items,
+for the work on one item) from the tally stored on the batch row.
 """
 
 from __future__ import annotations
 
 import enum
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 import attrs
@@ -85,6 +89,26 @@ class BatchItem:
     def waiting(self) -> bool:
         return self.status is ItemStatus.PENDING and self.dispatched_at is None
 
+    def start(self, video_id: VideoId) -> None:
+        """PENDING -> RUNNING with its video; `IllegalTransition` from any other state."""
+        if self.status is not ItemStatus.PENDING:
+            raise IllegalTransition(f"item {self.id} is {self.status.value}, not PENDING")
+        self.status = ItemStatus.RUNNING
+        self.video_id = video_id
+
+    def settle(self, *, succeeded: bool, now: datetime, error: str | None = None) -> ItemSettlement:
+        """Settle once; a second settle of a final item changes nothing and says so."""
+        if self.status.is_final:
+            return ItemSettlement(self.id, 0, 0, already_settled=True)
+        self.settled_at = now
+        if succeeded:
+            self.status = ItemStatus.SUCCEEDED
+            self.credits_used = self.price
+            return ItemSettlement(self.id, captured=self.price, released=0)
+        self.status = ItemStatus.FAILED
+        self.error = error or "failed"
+        return ItemSettlement(self.id, captured=0, released=self.price)
+
 
 @attrs.frozen
 class ItemSettlement:
@@ -115,6 +139,101 @@ class BatchProgress:
     @property
     def credits_open(self) -> int:
         return self.credits_reserved - self.credits_captured - self.credits_released
+
+
+_MICROSECOND = timedelta(microseconds=1)
+
+
+@attrs.define
+class BatchTally:
+    """Counts and sums over a batch's items: everything its status, progress, ETA and window
+    need, without the items. `of(items)` counts them all; `count(item, -1)` before an item
+    changes and `count(item)` after keep a stored tally equal to `of(items)` one item at a
+    time, so work on one item costs the same in a batch of ten rows or ten thousand."""
+
+    total: int = 0
+    pending: int = 0
+    running: int = 0
+    succeeded: int = 0
+    failed: int = 0
+    cancelled: int = 0
+    in_flight_running: int = 0  # dispatched and RUNNING
+    in_flight_queued: int = 0  # dispatched and still PENDING (its job queued)
+    reserved: int = 0  # the items' prices
+    captured: int = 0
+    released: int = 0  # prices of FAILED and CANCELLED items
+    timed: int = 0  # items ended SUCCEEDED or FAILED with a dispatch and a settlement time
+    timed_us: int = 0  # their dispatch-to-settlement times together, in microseconds
+
+    @classmethod
+    def of(cls, items: Iterable[BatchItem]) -> BatchTally:
+        tally = cls()
+        for item in items:
+            tally.count(item)
+        return tally
+
+    def count(self, item: BatchItem, sign: int = 1) -> None:
+        """Add what `item` contributes (`sign=-1`: take it away)."""
+        self.total += sign
+        self.reserved += sign * item.price
+        self.captured += sign * item.credits_used
+        status = item.status
+        name = status.value.lower()
+        setattr(self, name, getattr(self, name) + sign)
+        if item.in_flight:
+            if status is ItemStatus.RUNNING:
+                self.in_flight_running += sign
+            else:
+                self.in_flight_queued += sign
+        if status in (ItemStatus.FAILED, ItemStatus.CANCELLED):
+            self.released += sign * item.price
+        ended = status in (ItemStatus.SUCCEEDED, ItemStatus.FAILED)
+        if ended and item.settled_at is not None and item.dispatched_at is not None:
+            self.timed += sign
+            self.timed_us += sign * ((item.settled_at - item.dispatched_at) // _MICROSECOND)
+
+    @property
+    def in_flight(self) -> int:
+        return self.in_flight_running + self.in_flight_queued
+
+    @property
+    def processed(self) -> int:
+        return self.succeeded + self.failed + self.cancelled
+
+    def progress(self) -> BatchProgress:
+        return BatchProgress(
+            total=self.total,
+            pending=self.pending,
+            running=self.running,
+            succeeded=self.succeeded,
+            failed=self.failed,
+            cancelled=self.cancelled,
+            credits_reserved=self.reserved,
+            credits_captured=self.captured,
+            credits_released=self.released,
+        )
+
+    def status(self, *, cancelled: bool) -> BatchStatus:
+        if cancelled:
+            return BatchStatus.CANCELLED
+        if self.processed < self.total:
+            return BatchStatus.RUNNING
+        if self.succeeded == self.total:
+            return BatchStatus.COMPLETED
+        if self.succeeded == 0:
+            return BatchStatus.FAILED
+        return BatchStatus.PARTIAL
+
+    def eta(self, *, cancelled: bool, window: int) -> timedelta | None:
+        """Time left: the mean time of the items ended so far (dispatch to settlement), once
+        per round of `window` items still open; None before any item has ended."""
+        remaining = self.total - self.processed
+        if cancelled or remaining == 0:
+            return timedelta(0)
+        if not self.timed:
+            return None
+        mean = timedelta(microseconds=self.timed_us) / self.timed
+        return mean * math.ceil(remaining / window)
 
 
 @attrs.define
@@ -191,23 +310,14 @@ class Batch:
         self.updated_at = now
         return failed
 
+    def tally(self) -> BatchTally:
+        """Its items counted (what the batch row stores beside them)."""
+        return BatchTally.of(self.items)
+
     def eta(self) -> timedelta | None:
         """Time left: the mean time of the items settled so far (dispatch to settlement), once
         per round of `window` items still open; None before any item has settled."""
-        took = [
-            i.settled_at - i.dispatched_at
-            for i in self.items
-            if i.status in (ItemStatus.SUCCEEDED, ItemStatus.FAILED)
-            and i.settled_at is not None
-            and i.dispatched_at is not None
-        ]
-        remaining = sum(1 for i in self.items if not i.status.is_final)
-        if self.cancelled_at is not None or remaining == 0:
-            return timedelta(0)
-        if not took:
-            return None
-        mean = sum(took, timedelta(0)) / len(took)
-        return mean * math.ceil(remaining / self.window)
+        return self.tally().eta(cancelled=self.cancelled_at is not None, window=self.window)
 
     @property
     def total_credits_reserved(self) -> int:
@@ -220,29 +330,17 @@ class Batch:
         raise NotFound(f"batch item {item_id} not found")
 
     def start_item(self, item_id: BatchItemId, video_id: VideoId, now: datetime) -> None:
-        item = self.item(item_id)
-        if item.status is not ItemStatus.PENDING:
-            raise IllegalTransition(f"item {item_id} is {item.status.value}, not PENDING")
-        item.status = ItemStatus.RUNNING
-        item.video_id = video_id
+        self.item(item_id).start(video_id)
         self.updated_at = now
 
     def settle_item(
         self, item_id: BatchItemId, *, succeeded: bool, now: datetime, error: str | None = None
     ) -> ItemSettlement:
         """Settle once; a second settle of a final item changes nothing and says so."""
-        item = self.item(item_id)
-        if item.status.is_final:
-            return ItemSettlement(item_id, 0, 0, already_settled=True)
-        item.settled_at = now
-        self.updated_at = now
-        if succeeded:
-            item.status = ItemStatus.SUCCEEDED
-            item.credits_used = item.price
-            return ItemSettlement(item_id, captured=item.price, released=0)
-        item.status = ItemStatus.FAILED
-        item.error = error or "failed"
-        return ItemSettlement(item_id, captured=0, released=item.price)
+        settlement = self.item(item_id).settle(succeeded=succeeded, now=now, error=error)
+        if not settlement.already_settled:
+            self.updated_at = now
+        return settlement
 
     def cancel(self, now: datetime) -> tuple[ItemSettlement, ...]:
         """Cancel every open item; returns what to release (and which videos to cancel)."""
@@ -262,37 +360,11 @@ class Batch:
         return tuple(settlements)
 
     def progress(self) -> BatchProgress:
-        counts = dict.fromkeys(ItemStatus, 0)
-        captured = released = 0
-        for item in self.items:
-            counts[item.status] += 1
-            captured += item.credits_used
-            if item.status in (ItemStatus.FAILED, ItemStatus.CANCELLED):
-                released += item.price
-        return BatchProgress(
-            total=len(self.items),
-            pending=counts[ItemStatus.PENDING],
-            running=counts[ItemStatus.RUNNING],
-            succeeded=counts[ItemStatus.SUCCEEDED],
-            failed=counts[ItemStatus.FAILED],
-            cancelled=counts[ItemStatus.CANCELLED],
-            credits_reserved=self.total_credits_reserved,
-            credits_captured=captured,
-            credits_released=released,
-        )
+        return self.tally().progress()
 
     @property
     def status(self) -> BatchStatus:
-        if self.cancelled_at is not None:
-            return BatchStatus.CANCELLED
-        progress = self.progress()
-        if progress.processed < progress.total:
-            return BatchStatus.RUNNING
-        if progress.succeeded == progress.total:
-            return BatchStatus.COMPLETED
-        if progress.succeeded == 0:
-            return BatchStatus.FAILED
-        return BatchStatus.PARTIAL
+        return self.tally().status(cancelled=self.cancelled_at is not None)
 
 
 def check_budget(cost: int, budget: int | None) -> None:
@@ -331,6 +403,7 @@ __all__ = [
     "BatchProgress",
     "BatchRow",
     "BatchStatus",
+    "BatchTally",
     "ItemSettlement",
     "ItemStatus",
     "check_budget",

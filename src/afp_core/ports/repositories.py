@@ -13,10 +13,11 @@ from typing import Protocol
 
 import attrs
 
-from afp_core.domain.batch import Batch
+from afp_core.domain.batch import Batch, BatchItem
+from afp_core.domain.batch_header import BatchHeader
 from afp_core.domain.events import DomainEvent
 from afp_core.domain.idempotency import IdempotencyRecord
-from afp_core.domain.ids import BatchId, PostId, PurchaseId, UserId, VideoId
+from afp_core.domain.ids import BatchId, BatchItemId, PostId, PurchaseId, UserId, VideoId
 from afp_core.domain.jobs import Job
 from afp_core.domain.payments import PaymentProviderName, Purchase, WebhookDelivery
 from afp_core.domain.social import OAuthState, Post, SocialConnection, SocialProvider
@@ -134,6 +135,11 @@ class VideoRepository(Protocol):
 
 
 class BatchRepository(Protocol):
+    """Whole batches (`get`, `save`: start, cancel, retry, results) and, for the work on one
+    item, the header, the item and the next waiting items on their own (`get_header`,
+    `get_item`, `next_to_dispatch`, `save_item`, `save_header`), so running an item of a
+    10,000-row batch reads and writes as many rows as in a 10-row one."""
+
     async def add(self, batch: Batch) -> None:
         """Store a batch with its items."""
         ...
@@ -147,12 +153,42 @@ class BatchRepository(Protocol):
         ...
 
     async def save(self, batch: Batch) -> None:
-        """Persist the changes made to a loaded batch and its items."""
+        """Persist the changes made to a loaded batch and its items (its tally recounted)."""
+        ...
+
+    async def get_header(
+        self, batch_id: BatchId, *, owner: UserId | None = None, lock: bool = False
+    ) -> BatchHeader:
+        """The batch without its items, its `BatchTally` as stored; `NotFound` if there is
+        none (or it is not `owner`'s). `lock`: hold the batch row until the unit of work ends.
+        Every change to a batch's items takes that lock first (`get`/`get_any` take it too),
+        so two settlements of one batch apply one after the other and neither loses the
+        other's item or count. Costs the same whatever the number of items."""
+        ...
+
+    async def get_item(
+        self, batch_id: BatchId, item_id: BatchItemId, *, lock: bool = False
+    ) -> BatchItem:
+        """One item of the batch, or `NotFound`. `lock`: hold its row too."""
+        ...
+
+    async def next_to_dispatch(self, batch_id: BatchId, limit: int) -> Sequence[BatchItem]:
+        """At most `limit` of the batch's waiting items (PENDING, not dispatched), in row
+        order: what `BatchHeader.dispatch` chooses from. An indexed read of `limit` rows."""
+        ...
+
+    async def save_item(self, batch_id: BatchId, item: BatchItem) -> None:
+        """Persist the changes made to one loaded item (its header saved beside it)."""
+        ...
+
+    async def save_header(self, header: BatchHeader) -> None:
+        """Persist the changes made to a loaded header: its fields and its tally."""
         ...
 
     async def in_flight_by_user(self) -> Mapping[UserId, tuple[int, int]]:
         """Per user with batch items in flight: (items RUNNING, items PENDING whose job is
-        queued). Users with neither are absent. What the concurrency limits read."""
+        queued), dispatched items only. Users with neither are absent. What the concurrency
+        limits read: the running batches' tallies summed, not their items."""
         ...
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import attrs
 
 from afp_core.domain.batch import Batch
+from afp_core.domain.batch_header import BatchHeader
 from afp_core.ports.unit_of_work import UnitOfWork
 
 
@@ -23,7 +24,7 @@ class BatchCredits:
         return self.captured + self.held
 
 
-async def batch_credits(uow: UnitOfWork, batch: Batch) -> BatchCredits:
+async def batch_credits(uow: UnitOfWork, batch: Batch | BatchHeader) -> BatchCredits:
     holds = [await uow.ledger.get_hold(batch.user_id, hid) for hid in batch.hold_ids]
     return BatchCredits(
         reserved=sum(h.amount for h in holds),

@@ -6,8 +6,10 @@ the `IdGenerator` port: ids may be predictable (the fakes' are), secrets must no
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 import attrs
@@ -85,13 +87,36 @@ class VerifiedTokens:
 
     Only what the database said is kept (a principal, never a token); refusals are not kept.
     `forget` drops an entry and makes every verification still in flight unable to store its
-    result, so a token revoked in this process is refused by the next request."""
+    result, so a token revoked in this process is refused by the next request.
+
+    `single_flight` runs one verification per token at a time: when an entry ages out under
+    load, the requests that find it gone share one database look-up instead of each making
+    their own (a stampede of identical queries every `ttl`)."""
 
     def __init__(self, ttl: timedelta = timedelta(seconds=5), max_entries: int = 10_000) -> None:
         self.ttl = ttl
         self.max_entries = max_entries
         self._entries: OrderedDict[str, _Verified] = OrderedDict()
+        self._flights: dict[str, asyncio.Future[Principal]] = {}
         self.generation = 0  # bumped by `forget`
+
+    async def single_flight(
+        self, token_hash: str, verify: Callable[[], Awaitable[Principal]]
+    ) -> Principal:
+        """`verify()`'s answer, shared with every caller asking for the same token meanwhile
+        (its exception too). A caller that goes away does not cancel the others' look-up."""
+        flight = self._flights.get(token_hash)
+        if flight is None:
+            flight = asyncio.ensure_future(verify())
+            self._flights[token_hash] = flight
+            flight.add_done_callback(lambda done: self._landed(token_hash, done))
+        return await asyncio.shield(flight)
+
+    def _landed(self, token_hash: str, flight: asyncio.Future[Principal]) -> None:
+        if self._flights.get(token_hash) is flight:
+            del self._flights[token_hash]
+        if not flight.cancelled():
+            flight.exception()  # retrieved: every waiter may have gone
 
     def get(self, token_hash: str, now: datetime) -> _Verified | None:
         found = self._entries.get(token_hash)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from afp_core.domain.batch import Batch, BatchItem
+from afp_core.domain.batch_header import BatchHeader
 from afp_core.domain.events import (
     CreditsCaptured,
     CreditsReleased,
@@ -60,28 +61,47 @@ async def release_unfinished(uow: UnitOfWork, video: Video, now: datetime) -> No
 
 
 async def _settle_item(uow: UnitOfWork, video: Video, *, succeeded: bool, now: datetime) -> None:
+    """Settle the video's batch item: the batch row locked, that item and the next waiting
+    ones read, never the whole batch."""
     if video.batch_id is None or video.batch_item_id is None:
         return
-    batch = await uow.batches.get_any(video.batch_id)
-    item = batch.item(video.batch_item_id)
+    header = await uow.batches.get_header(video.batch_id, lock=True)
+    item = await uow.batches.get_item(video.batch_id, video.batch_item_id, lock=True)
     if item.video_id != video.id:
         return  # a video of an earlier attempt: the item has moved on
-    settlement = batch.settle_item(
-        video.batch_item_id,
-        succeeded=succeeded,
-        now=now,
-        error=None if succeeded else video.error_reason,
+    settlement = header.settle_item(
+        item, succeeded=succeeded, now=now, error=None if succeeded else video.error_reason
     )
-    if not settlement.already_settled:
-        await queue_items(uow, batch, batch.dispatch(now), now)
-    await uow.batches.save(batch)
+    if settlement.already_settled:
+        return
+    await uow.batches.save_item(header.id, item)
+    await dispatch_next(uow, header, now)
+    await uow.batches.save_header(header)
+
+
+async def dispatch_next(uow: UnitOfWork, header: BatchHeader, now: datetime) -> None:
+    """Fill the batch's window from its next waiting items and queue their jobs; the caller
+    saves the header (locked) afterwards."""
+    room = header.room
+    if room <= 0:
+        return
+    chosen = header.dispatch(await uow.batches.next_to_dispatch(header.id, room), now)
+    for item in chosen:
+        await uow.batches.save_item(header.id, item)
+    await queue_items(uow, header, chosen, now)
 
 
 async def release_item(
     uow: UnitOfWork, batch: Batch, item_id: BatchItemId, amount: int, now: datetime
 ) -> None:
     """Release one batch item's price from its hold (the item failed or was cancelled)."""
-    item = batch.item(item_id)
+    await release_share(uow, batch, batch.item(item_id), amount, now)
+
+
+async def release_share(
+    uow: UnitOfWork, batch: Batch | BatchHeader, item: BatchItem, amount: int, now: datetime
+) -> None:
+    """`release_item` for an item loaded on its own (beside its batch's header)."""
     hold_id = batch.hold_of(item)
     if amount <= 0 or not await hold_is_usable(uow, batch.user_id, hold_id, now):
         return
@@ -90,7 +110,9 @@ async def release_item(
     uow.events.record(CreditsReleased(now, batch.user_id, hold_id, amount))
 
 
-async def queue_items(uow: UnitOfWork, batch: Batch, items: list[BatchItem], now: datetime) -> None:
+async def queue_items(
+    uow: UnitOfWork, batch: Batch | BatchHeader, items: list[BatchItem], now: datetime
+) -> None:
     """Defer one `process_batch_item` job per item just dispatched (same unit of work)."""
     for item in items:
         payload: JobPayload = {"batch_id": batch.id, "item_id": item.id, "attempt": item.attempts}

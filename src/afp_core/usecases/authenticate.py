@@ -48,6 +48,13 @@ class Authenticate:
             known = tokens.get(token_hash, now)
             if known is not None and known.principal.kind is kind and not _touch_due(known, now):
                 return known.principal
+        if tokens is None:
+            return await self._verify(token_hash, kind, now)
+        return await tokens.single_flight(token_hash, lambda: self._verify(token_hash, kind, now))
+
+    async def _verify(self, token_hash: str, kind: CredentialKind, now: datetime) -> Principal:
+        """The database's answer for the token, remembered in `tokens` when it is valid."""
+        tokens = self._tokens
         generation = tokens.generation if tokens is not None else 0
         async with self._uow(read_only=True) as uow:
             found = await uow.credentials.holder_by_token_hash(token_hash)

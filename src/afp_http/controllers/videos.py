@@ -12,12 +12,13 @@ from afp_core.domain.errors import NotFound
 from afp_core.domain.ids import VideoId
 from afp_core.domain.video import VideoStatus
 from afp_core.usecases import CancelVideoCommand, GetVideoQuery, ListVideosQuery
-from afp_http.auth import SECURITY
+from afp_http.auth import SECURITY, provide_principal
 from afp_http.controllers._common import IdempotencyKey, idempotent
 from afp_http.deps import ContainerDep, PageDep, PrincipalDep
 from afp_http.openapi import problems
 from afp_http.pagination import Page
 from afp_http.schemas.videos import CancelledOut, VideoOut, VideoStatusOut
+from afp_http.state import services
 
 VIDEO_MEDIA_TYPE = "video/mp4"
 
@@ -58,11 +59,12 @@ class VideoController(Controller):
         summary="The video's status, read from the database (never from the provider)",
     )
     async def status(
-        self, video_id: FromPath[str], principal: PrincipalDep, container: ContainerDep
+        self, video_id: FromPath[str], request: Request[Principal, str, Any]
     ) -> VideoStatusOut:
-        state = await container.get_video_status().execute(
-            GetVideoQuery(principal.user_id, VideoId(video_id))
-        )
+        # The polled route: no dependencies to resolve (Litestar resolves two or more in a task
+        # group, two tasks a request); the principal is `request.user`, set by authentication.
+        query = GetVideoQuery(provide_principal(request).user_id, VideoId(video_id))
+        state = await services(request).container.get_video_status().execute(query)
         return VideoStatusOut.of(state)
 
     @post(

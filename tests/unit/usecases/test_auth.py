@@ -369,3 +369,36 @@ def test_a_verification_that_raced_a_revocation_is_not_remembered() -> None:
     principal = Principal(UserId("u"), Role.USER, "c", CredentialKind.SESSION)
     tokens.put("h", _Verified(principal, datetime.max.replace(tzinfo=UTC), None), generation)
     assert tokens.get("h", datetime.now(UTC)) is None
+
+
+async def test_concurrent_requests_with_a_token_not_remembered_share_one_look_up() -> None:
+    import asyncio
+
+    tokens = VerifiedTokens()
+    calls = 0
+    gate = asyncio.Event()
+    principal = Principal(UserId("u"), Role.USER, "c", CredentialKind.SESSION)
+
+    async def verify() -> Principal:
+        nonlocal calls
+        calls += 1
+        await gate.wait()
+        return principal
+
+    waiting = [asyncio.ensure_future(tokens.single_flight("h", verify)) for _ in range(20)]
+    await asyncio.sleep(0)
+    waiting[0].cancel()  # one caller going away does not cancel the others' look-up
+    gate.set()
+    answers = await asyncio.gather(*waiting[1:])
+    assert (calls, set(answers)) == (1, {principal})
+
+    async def refuse() -> Principal:
+        nonlocal calls
+        calls += 1
+        raise Unauthenticated("no")
+
+    refused = await asyncio.gather(
+        *(tokens.single_flight("h", refuse) for _ in range(5)), return_exceptions=True
+    )
+    assert calls == 2  # a new flight once the first landed; its refusal is shared
+    assert all(isinstance(r, Unauthenticated) for r in refused)
