@@ -97,3 +97,18 @@ async def test_a_stored_object_keeps_its_bytes_when_overwritten_and_large(
     big = bytes(range(256)) * (17 * 4096)  # 17 MiB: S3 uploads it in parts
     stored = await storage.put("a/big.mp4", big, "video/mp4")
     assert stored.size == len(big) and await storage.read("a/big.mp4") == big
+
+
+async def test_size_and_ranges_read_only_what_is_asked(storage: MediaStorage) -> None:
+    data = bytes(range(256)) * 40  # 10,240 bytes
+    await storage.put("videos/u1/v1.mp4", data, "video/mp4")
+    assert await storage.size("videos/u1/v1.mp4") == len(data)
+    assert await storage.read_range("videos/u1/v1.mp4", 0, 100) == data[:100]
+    assert await storage.read_range("videos/u1/v1.mp4", 5000, 4096) == data[5000:9096]
+    assert await storage.read_range("videos/u1/v1.mp4", 10_000, 4096) == data[10_000:]
+    assert await storage.read_range("videos/u1/v1.mp4", len(data), 10) == b""
+    assert await storage.read_range("videos/u1/v1.mp4", 0, 0) == b""
+    with pytest.raises(NotFound):
+        await storage.size("videos/u1/missing.mp4")
+    with pytest.raises(NotFound):
+        await storage.read_range("videos/u1/missing.mp4", 0, 10)

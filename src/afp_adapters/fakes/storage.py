@@ -26,6 +26,15 @@ class MemoryMediaStorage:
         return key in self.objects
 
     async def read(self, key: str) -> bytes:
+        return self._data(key)
+
+    def _data(self, key: str) -> bytes:
         if key not in self.objects:
             raise NotFound(f"no stored object {key!r}")
         return self.objects[key][0]
+
+    async def size(self, key: str) -> int:
+        return len(self._data(key))
+
+    async def read_range(self, key: str, offset: int, length: int) -> bytes:
+        return self._data(key)[offset : offset + max(0, length)]

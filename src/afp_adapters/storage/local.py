@@ -102,3 +102,22 @@ class LocalFileStorage:
             return await asyncio.to_thread(path.read_bytes)
         except (FileNotFoundError, IsADirectoryError):
             raise NotFound(f"no stored object {key!r}") from None
+
+    async def size(self, key: str) -> int:
+        path = self._path(key)
+        if not path.is_file():
+            raise NotFound(f"no stored object {key!r}")
+        return path.stat().st_size
+
+    async def read_range(self, key: str, offset: int, length: int) -> bytes:
+        path = self._path(key)
+
+        def read() -> bytes:
+            with path.open("rb") as file:
+                file.seek(offset)
+                return file.read(max(0, length))
+
+        try:
+            return await asyncio.to_thread(read)
+        except (FileNotFoundError, IsADirectoryError):
+            raise NotFound(f"no stored object {key!r}") from None

@@ -162,9 +162,24 @@ class S3MediaStorage:
             raise translate(error, bucket=self._bucket, key=key, endpoint=self._where) from None
         return True
 
-    async def read(self, key: str) -> bytes:
+    async def size(self, key: str) -> int:
         name = self._object_key(key)
-        answer = await self._call(key, self._client.get_object, Bucket=self._bucket, Key=name)
+        answer = await self._call(key, self._client.head_object, Bucket=self._bucket, Key=name)
+        return int(answer["ContentLength"])
+
+    async def read_range(self, key: str, offset: int, length: int) -> bytes:
+        if length <= 0 or offset >= await self.size(key):  # S3 refuses a range past the end
+            return b""
+        return await self._body(key, Range=f"bytes={offset}-{offset + length - 1}")
+
+    async def read(self, key: str) -> bytes:
+        return await self._body(key)
+
+    async def _body(self, key: str, **extra: str) -> bytes:
+        name = self._object_key(key)
+        answer = await self._call(
+            key, self._client.get_object, Bucket=self._bucket, Key=name, **extra
+        )
         body = answer["Body"]
         try:
             data: bytes = await self._call(key, body.read)

@@ -106,6 +106,15 @@ class MediaStorage(Protocol):
         """The stored bytes; `NotFound` when there is no object under `key`."""
         ...
 
+    async def size(self, key: str) -> int:
+        """The stored object's size in bytes, without reading it; `NotFound` when missing."""
+        ...
+
+    async def read_range(self, key: str, offset: int, length: int) -> bytes:
+        """Up to `length` bytes from `offset` (fewer at the end, none past it), without reading
+        the rest (uploads in chunks); `NotFound` when there is no object under `key`."""
+        ...
+
 
 __all__ = [
     "ContentModerator",

@@ -34,19 +34,23 @@ def connection_problem(provider: SocialProvider, connection: SocialConnection | 
 
 async def video_upload(storage: MediaStorage, video: Video) -> VideoUpload:
     """The finished video as platforms take it: a time-limited link for those that pull it,
-    and its bytes for those that are sent it. `ValidationFailed` when it is not stored."""
+    and its bytes, read range by range when a platform is sent them (nothing is read for a
+    step that does not upload). `ValidationFailed` when it is not stored."""
     key = video.result_key
     if video.status is not VideoStatus.COMPLETED or key is None:
         raise ValidationFailed(FILE_GONE)
     try:
-        data = await storage.read(key)
+        size = await storage.size(key)
     except NotFound:
         raise ValidationFailed(FILE_GONE) from None
 
     async def read(offset: int, length: int) -> bytes:
-        return data[offset : offset + length]
+        try:
+            return await storage.read_range(key, offset, length)
+        except NotFound:
+            raise ValidationFailed(FILE_GONE) from None
 
-    return VideoUpload(url=await storage.url_for(key), size=len(data), read=read)
+    return VideoUpload(url=await storage.url_for(key), size=size, read=read)
 
 
 def publish_request(post: Post, video: VideoUpload) -> PublishRequest:
