@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from afp_core.domain.errors import NotFound, ValidationFailed
 from afp_core.domain.ids import PostId
 from afp_core.domain.social import (
     ConnectionStatus,
+    OAuthTokens,
     Post,
     PostStatus,
     SocialConnection,
@@ -13,10 +16,10 @@ from afp_core.domain.social import (
 )
 from afp_core.domain.video import Video, VideoStatus
 from afp_core.ports.generation import MediaStorage
-from afp_core.ports.social import PublishRequest, VideoUpload
+from afp_core.ports.social import PublishRequest, SocialPublisher, VideoUpload
 from afp_core.ports.system import Clock
 from afp_core.ports.unit_of_work import UnitOfWorkFactory
-from afp_core.usecases._social_tokens import reconnect_message
+from afp_core.usecases._social_tokens import TokenKeeper, reconnect_message
 
 IN_DOUBT = "the platform may have received this video; check your account before publishing again"
 TOO_SLOW = "the platform did not finish in time; check your account before publishing again"
@@ -51,6 +54,36 @@ async def video_upload(storage: MediaStorage, video: Video) -> VideoUpload:
             raise ValidationFailed(FILE_GONE) from None
 
     return VideoUpload(url=await storage.url_for(key), size=size, read=read)
+
+
+class PostSender:
+    """What both publishing jobs need before a platform call: the post's publisher, usable
+    tokens (refreshed under the connection's lease) and the request to send."""
+
+    def __init__(
+        self,
+        publishers: Mapping[SocialProvider, SocialPublisher],
+        tokens: TokenKeeper,
+        storage: MediaStorage,
+    ) -> None:
+        self._publishers = publishers
+        self._tokens = tokens
+        self._storage = storage
+
+    async def ready(
+        self, post: Post, connection: SocialConnection | None, video: Video
+    ) -> tuple[SocialPublisher, OAuthTokens, PublishRequest]:
+        """`ValidationFailed` when the platform is not available here or the connection cannot
+        be used; the token keeper's and storage's errors as they come."""
+        publisher = self._publishers.get(post.provider)
+        if publisher is None:
+            raise ValidationFailed(f"publishing to {post.provider.value} is not available")
+        problem = connection_problem(post.provider, connection)
+        if problem is not None or connection is None:
+            raise ValidationFailed(problem or "")
+        tokens = await self._tokens.usable(publisher, connection)
+        request = publish_request(post, await video_upload(self._storage, video))
+        return publisher, tokens, request
 
 
 def publish_request(post: Post, video: VideoUpload) -> PublishRequest:

@@ -16,12 +16,7 @@ from afp_core.ports.generation import MediaStorage
 from afp_core.ports.social import PublishState, PublishStatus, SocialPublisher, TokenCipher
 from afp_core.ports.system import Clock
 from afp_core.ports.unit_of_work import UnitOfWorkFactory
-from afp_core.usecases._social_posts import (
-    TOO_SLOW,
-    connection_problem,
-    publish_request,
-    video_upload,
-)
+from afp_core.usecases._social_posts import TOO_SLOW, PostSender
 from afp_core.usecases._social_tokens import TokenKeeper, reconnect_message
 
 
@@ -59,11 +54,10 @@ class RefreshPostStatus:
         timing: SocialTiming | None = None,
     ) -> None:
         self._uow = uow
-        self._publishers = publishers
-        self._storage = storage
         self._clock = clock
         self._timing = timing or SocialTiming()
         self._tokens = TokenKeeper(uow, cipher, clock, self._timing)
+        self._sender = PostSender(publishers, self._tokens, storage)
 
     async def execute(self, command: RefreshPostStatusCommand) -> RefreshPostStatusResult:
         async with self._uow() as uow:
@@ -78,15 +72,8 @@ class RefreshPostStatus:
     async def _step(
         self, post: Post, ref: str, connection: SocialConnection | None, video: Video
     ) -> PublishStatus:
-        publisher = self._publishers.get(post.provider)
-        if publisher is None:
-            return _failed(f"publishing to {post.provider.value} is not available")
-        problem = connection_problem(post.provider, connection)
-        if problem is not None or connection is None:
-            return _failed(problem or "")
         try:
-            tokens = await self._tokens.usable(publisher, connection)
-            request = publish_request(post, await video_upload(self._storage, video))
+            publisher, tokens, request = await self._sender.ready(post, connection, video)
             return await publisher.advance_publish(tokens, ref, request)
         except ReconnectRequired:
             await self._tokens.mark_needs_reconnect(post.user_id, post.provider)

@@ -20,14 +20,7 @@ from afp_core.ports.generation import MediaStorage
 from afp_core.ports.social import PublishRequest, SocialPublisher, TokenCipher
 from afp_core.ports.system import Clock
 from afp_core.ports.unit_of_work import UnitOfWorkFactory
-from afp_core.usecases._social_posts import (
-    IN_DOUBT,
-    TOO_SLOW,
-    connection_problem,
-    fail_post,
-    publish_request,
-    video_upload,
-)
+from afp_core.usecases._social_posts import IN_DOUBT, TOO_SLOW, PostSender, fail_post
 from afp_core.usecases._social_tokens import TokenKeeper, reconnect_message
 
 
@@ -69,11 +62,10 @@ class StartPublishing:
         timing: SocialTiming | None = None,
     ) -> None:
         self._uow = uow
-        self._publishers = publishers
-        self._storage = storage
         self._clock = clock
         self._timing = timing or SocialTiming()
         self._tokens = TokenKeeper(uow, cipher, clock, self._timing)
+        self._sender = PostSender(publishers, self._tokens, storage)
 
     async def execute(self, command: StartPublishingCommand) -> StartPublishingResult:
         async with self._uow() as uow:
@@ -87,15 +79,8 @@ class StartPublishing:
                 return _result(post)
             connection = await uow.connections.get(post.user_id, post.provider)
             video = await uow.videos.get_any(post.video_id)
-        publisher = self._publishers.get(post.provider)
-        if publisher is None:
-            return await self._fail(post, f"publishing to {post.provider.value} is not available")
-        problem = connection_problem(post.provider, connection)
-        if problem is not None or connection is None:
-            return await self._fail(post, problem or "")
         try:
-            tokens = await self._tokens.usable(publisher, connection)
-            request = publish_request(post, await video_upload(self._storage, video))
+            publisher, tokens, request = await self._sender.ready(post, connection, video)
         except ProviderUnavailable as error:
             return await self._later(post.id, error.message)
         except DomainError as error:
