@@ -15,6 +15,7 @@ from afp_core.domain.ids import PurchaseId, UserId
 from afp_core.domain.money import Credits, Money
 from afp_core.domain.payments import PaymentProviderName, Purchase
 from afp_core.domain.pricing import CreditPack
+from tests.replay import Replay
 from tests.shared_fixtures import SHARED
 
 FIXTURES = SHARED / "cryptomus"
@@ -24,8 +25,6 @@ CALLBACK = "https://afp.example/webhooks/cryptomus"
 PURCHASE_ID = PurchaseId("01HZPURCHASE00000000000001")  # 26 characters, like a ULID
 ORDER_ID = f"afp-{PURCHASE_ID}"
 UUID = "62f88b36-a9d5-4fa6-aa26-e040c3dbf26d"
-
-Reply = httpx.Response | Exception
 
 
 def load(name: str) -> Any:
@@ -39,31 +38,6 @@ def raw(name: str) -> bytes:
 def vectors() -> dict[str, Any]:
     found: dict[str, Any] = load("test_vectors.json")
     return found
-
-
-class Replay:
-    """A `MockTransport` handler answering each request with the next scripted reply (an
-    exception is raised instead of answered), recording every request."""
-
-    def __init__(self, *replies: Reply) -> None:
-        self.replies = list(replies)
-        self.requests: list[httpx.Request] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        if not self.replies:
-            raise AssertionError(f"unexpected request {request.method} {request.url}")
-        reply = self.replies.pop(0)
-        if isinstance(reply, Exception):
-            raise reply
-        return reply
-
-    def body(self, index: int = 0) -> Any:
-        return json.loads(self.requests[index].content)
-
-    @property
-    def transport(self) -> httpx.MockTransport:
-        return httpx.MockTransport(self)
 
 
 def adapter(replay: Replay | None = None, **changes: Any) -> CryptomusPayments:

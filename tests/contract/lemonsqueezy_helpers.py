@@ -17,6 +17,7 @@ from afp_core.domain.ids import PurchaseId, UserId
 from afp_core.domain.money import Credits, Money
 from afp_core.domain.payments import PaymentProviderName, Purchase
 from afp_core.domain.pricing import CreditPack
+from tests.replay import Replay
 from tests.shared_fixtures import SHARED
 
 LS = SHARED / "lemonsqueezy"
@@ -74,31 +75,6 @@ def adapter(
     payments = LemonSqueezyPayments(**(settings | changes))
     payments.retry_delays_s = (0.0,)  # no real pauses in tests
     return payments
-
-
-class Replay:
-    """A `MockTransport` handler answering each request with the next scripted reply; with
-    none left, the test fails (a request it did not expect)."""
-
-    def __init__(self, *replies: httpx.Response | Exception) -> None:
-        self.replies = list(replies)
-        self.requests: list[httpx.Request] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        if not self.replies:
-            raise AssertionError(f"unexpected request {request.method} {request.url}")
-        reply = self.replies.pop(0)
-        if isinstance(reply, Exception):
-            raise reply
-        return reply
-
-    def body(self, index: int = 0) -> Any:
-        return json.loads(self.requests[index].content)
-
-    @property
-    def transport(self) -> httpx.MockTransport:
-        return httpx.MockTransport(self)
 
 
 def purchase(*, payment_id: str | None = None) -> Purchase:

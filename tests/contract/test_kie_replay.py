@@ -36,6 +36,7 @@ from afp_core.domain.errors import (
 )
 from afp_core.domain.video import FailureKind, VideoSpec
 from afp_core.ports.generation import TaskState, VideoGenerator, VideoRequest
+from tests.replay import Replay
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT.parent / "shared" / "fixtures" / "kie"
@@ -53,24 +54,6 @@ MP4 = fake_mp4("kie replay")
 
 def load(name: str) -> Any:
     return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
-
-
-class Replay:
-    """A `MockTransport` handler answering each request with the next scripted reply."""
-
-    def __init__(self, *replies: httpx.Response | Exception) -> None:
-        self.replies = list(replies)
-        self.requests: list[httpx.Request] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        reply = self.replies.pop(0)
-        if isinstance(reply, Exception):
-            raise reply
-        return reply
-
-    def body(self, index: int = 0) -> Any:
-        return json.loads(self.requests[index].content)
 
 
 def fixture_reply(name: str, status: int = 200) -> httpx.Response:
