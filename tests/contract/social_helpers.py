@@ -8,7 +8,7 @@ from collections import deque
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 import attrs
 import httpx
@@ -97,6 +97,13 @@ class Script:
 def form_of(request: httpx.Request) -> dict[str, str]:
     parsed = parse_qs(request.content.decode(), keep_blank_values=True)
     return {key: values[-1] for key, values in parsed.items()}
+
+
+def split_url(url: str) -> tuple[str, dict[str, str]]:
+    """An authorization URL as its address without the query, and its query parameters."""
+    parts = urlsplit(url)
+    query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+    return f"{parts.scheme}://{parts.netloc}{parts.path}", query
 
 
 def query_of(request: httpx.Request) -> dict[str, str]:

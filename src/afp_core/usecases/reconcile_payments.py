@@ -79,7 +79,8 @@ class ReconcilePayments:
     async def execute(self, command: ReconcilePaymentsCommand) -> ReconcileReport:
         async with self._uow(read_only=True) as uow:
             purchases = await uow.purchases.list_all(since=command.since, limit=command.limit)
-            journals = {p.user_id: await uow.ledger.all_entries(p.user_id) for p in purchases}
+            buyers = {p.user_id for p in purchases}  # each journal read once
+            journals = {user: await uow.ledger.all_entries(user) for user in buyers}
         found = []
         for purchase in purchases:
             provider = self._payments.get(purchase.provider)
