@@ -78,3 +78,30 @@ async def test_a_video_without_a_file_yet_has_no_download(api: Api) -> None:
     video_id = await _start(api, caller)
     answer = await api.client.get(f"/videos/{video_id}/file", headers=caller.headers)
     assert answer.status_code == 404
+
+
+async def test_on_sqlite_the_status_poll_reads_through_the_status_reader(
+    sqlite_url: str,
+) -> None:
+    """On a SQL database the route answers from `VideoStatusReads` (not a unit of work): the
+    owner sees each committed change at once, another user gets 404."""
+    from litestar.testing import AsyncTestClient
+
+    from afp_adapters.sql.status_reads import SqliteStatusReads
+    from afp_core.domain.ids import VideoId
+    from afp_core.usecases import CancelVideoCommand
+    from tests.http.conftest import build_api_app
+    from tests.world import World
+
+    world = World(database_url=sqlite_url)
+    assert isinstance(world.c.status_reads(), SqliteStatusReads)
+    app = build_api_app(world)
+    async with AsyncTestClient(app=app) as client:
+        api = Api(world, app, client)
+        owner, other = await api.sign_up(credits=5), await api.sign_up()
+        video_id = await _start(api, owner)
+        path = f"/videos/{video_id}/status"
+        assert (await client.get(path, headers=owner.headers)).json()["status"] == "QUEUED"
+        await world.c.cancel_video().execute(CancelVideoCommand(owner.user_id, VideoId(video_id)))
+        assert (await client.get(path, headers=owner.headers)).json()["status"] == "CANCELLED"
+        assert (await client.get(path, headers=other.headers)).status_code == 404
