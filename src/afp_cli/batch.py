@@ -65,9 +65,10 @@ async def _quote(
         QuoteBatchQuery(user_id, rows, model=model, budget=budget)
     )
     for row in quote.rows:
-        typer.echo(f"{row.line}\t{row.url}\t{row.price}")
+        variants = f"\t{row.variants} variants" if row.variants > 1 else ""
+        typer.echo(f"{row.line}\t{row.url}\t{row.price}{variants}")
     typer.echo(
-        f"total {quote.total} credits for {len(quote.rows)} item(s); available "
+        f"total {quote.total} credits for {quote.total_items} item(s); available "
         f"{quote.available}" + ("" if quote.budget is None else f"; budget {quote.budget}")
     )
 

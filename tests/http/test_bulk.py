@@ -168,6 +168,7 @@ async def test_results_csv_has_one_row_per_item(api: Api) -> None:
         "error",
         "credits_charged",
         "attempts",
+        "variant",
     ]
 
 
@@ -196,8 +197,8 @@ async def test_a_quote_prices_each_row_and_holds_nothing(api: Api) -> None:
     assert answer.status_code == 200, answer.text
     assert answer.json() == {
         "rows": [
-            {"line": 2, "url": "https://shop.example.com/p/1", "price": 1},
-            {"line": 3, "url": "https://shop.example.com/p/2", "price": 1},
+            {"line": 2, "url": "https://shop.example.com/p/1", "price": 1, "variants": 1},
+            {"line": 3, "url": "https://shop.example.com/p/2", "price": 1, "variants": 1},
         ],
         "total_items": 2,
         "total": 2,
@@ -273,3 +274,49 @@ async def test_results_zip_holds_one_stored_video_per_completed_item(api: Api) -
     other = await api.sign_up(credits=1)
     hidden = await api.client.get(f"/bulk/batch/{batch_id}/results.zip", headers=other.headers)
     assert hidden.status_code == 404
+
+
+async def test_a_csv_with_scripts_and_variants_makes_one_video_per_variant(api: Api) -> None:
+    caller = await api.sign_up(credits=10)
+    text = (
+        "url,variants,script\r\n"
+        "https://shop.example.com/p/1,3,\r\n"
+        'https://shop.example.com/p/2,,"Quiet kettle. Boils fast, pours clean."\r\n'
+    )
+    files = {"file": ("batch.csv", text.encode(), "text/csv")}
+    quote = await api.client.post(
+        "/bulk/quote", files=files, data={"model": "afp-local"}, headers=caller.headers
+    )
+    assert quote.status_code == 200, quote.text
+    assert [(r["line"], r["price"], r["variants"]) for r in quote.json()["rows"]] == [
+        (2, 3, 3),
+        (3, 1, 1),
+    ]
+    assert (quote.json()["total"], quote.json()["total_items"]) == (4, 4)
+    answer = await upload(api, caller, text)
+    assert answer.status_code == 202, answer.text
+    assert (answer.json()["total_items"], answer.json()["credits_reserved"]) == (4, 4)
+    batch_id = answer.json()["batch_id"]
+    await api.world.run_jobs()
+    found = await api.client.get(f"/bulk/batch/{batch_id}/results.csv", headers=caller.headers)
+    rows = list(csv.DictReader(io.StringIO(found.text)))
+    assert [(r["line"], r["variant"], r["status"]) for r in rows] == [
+        ("2", "1", "SUCCEEDED"),
+        ("2", "2", "SUCCEEDED"),
+        ("2", "3", "SUCCEEDED"),
+        ("3", "1", "SUCCEEDED"),
+    ]
+    scripts = [
+        (await api.world.video(r["video_id"])).spec.script_text  # type: ignore[arg-type]
+        for r in rows
+    ]
+    assert len(set(scripts[:3])) == 3
+    assert scripts[3] == "Quiet kettle. Boils fast, pours clean."
+
+
+async def test_a_bad_variants_cell_is_a_422_naming_its_line(api: Api) -> None:
+    caller = await api.sign_up(credits=10)
+    answer = await upload(api, caller, "url,variants\r\nhttps://shop.example.com/p/1,9\r\n")
+    assert answer.status_code == 422, answer.text
+    assert "variants" in answer.text and "from 1 to 5" in answer.text
+    assert (await api.client.get("/credits", headers=caller.headers)).json()["reserved"] == 0

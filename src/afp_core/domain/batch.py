@@ -28,6 +28,8 @@ from afp_core.domain.ids import BatchId, BatchItemId, HoldId, UserId, VideoId
 
 MAX_ROWS_DEFAULT = 1000
 WINDOW_DEFAULT = 4
+MAX_VARIANTS = 5  # videos of one row, each on its own script (a script writer writes <= 5)
+VARIANT_OPTION = "variant"  # which of its row's videos an item is (set by StartBatch)
 
 
 class ItemStatus(enum.StrEnum):
@@ -48,6 +50,12 @@ class BatchStatus(enum.StrEnum):
     PARTIAL = "PARTIAL"  # ended with some failures
     FAILED = "FAILED"  # ended with no success
     CANCELLED = "CANCELLED"
+
+
+def _count_option(raw: str | None) -> int:
+    """A whole number >= 1 from an option's text; 1 when it is missing or not one."""
+    text = (raw or "").strip()
+    return max(int(text), 1) if text.isdigit() else 1
 
 
 @attrs.frozen
@@ -80,6 +88,17 @@ class BatchItem:
         """The ledger key of this attempt's settlement (attempt 1 keeps the original key)."""
         suffix = "" if self.attempts == 1 else f":{self.attempts}"
         return f"item:{self.id}:settle{suffix}"
+
+    @property
+    def variant(self) -> int:
+        """Which of its row's videos this is, from 1."""
+        return _count_option(self.options.get(VARIANT_OPTION))
+
+    @property
+    def variants(self) -> int:
+        """How many videos its row asked for (1 to MAX_VARIANTS: a batch stored before
+        variants were checked may hold anything there)."""
+        return min(_count_option(self.options.get("variants")), MAX_VARIANTS)
 
     @property
     def in_flight(self) -> bool:
@@ -397,6 +416,8 @@ def start_allowed(
 
 __all__ = [
     "MAX_ROWS_DEFAULT",
+    "MAX_VARIANTS",
+    "VARIANT_OPTION",
     "WINDOW_DEFAULT",
     "Batch",
     "BatchItem",

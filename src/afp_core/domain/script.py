@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
+
 import attrs
 
 from afp_core.domain.errors import ValidationFailed
@@ -71,4 +74,29 @@ class Script:
         return tuple(c for c in self.claims if not c.is_supported_by(product))
 
 
-__all__ = ["DURATIONS_S", "Claim", "Script", "ScriptOptions"]
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def seller_script(text: str, *, language: str, tone: str, duration_s: int) -> Script:
+    """A script the seller wrote (a batch row's `script`), used as written: its first sentence
+    is the hook, the rest the body. It cites no facts, so it makes no grounded claims; the
+    assessment still reads every word of it (risky wording, price statements, length)."""
+    words = " ".join(text.split())
+    if not words:
+        raise ValidationFailed("the script is empty")
+    hook, *rest = _SENTENCE_END.split(words, maxsplit=1)
+    body = rest[0] if rest else ""
+    digest = hashlib.sha256(words.encode()).hexdigest()[:12]
+    return Script(
+        id=ScriptId(f"seller-{digest}"),
+        hook=hook,
+        body=body,
+        call_to_action="",
+        angle="seller",
+        language=language,
+        tone=tone,
+        duration_s=duration_s,
+    )
+
+
+__all__ = ["DURATIONS_S", "Claim", "Script", "ScriptOptions", "seller_script"]

@@ -13,7 +13,7 @@ from afp_core.domain.ids import BatchId, BatchItemId, UserId, VideoId
 from afp_core.domain.jobs import Job, JobName, JobPayload
 from afp_core.domain.policy import BatchLimits, VideoTiming
 from afp_core.domain.pricing import PriceTable
-from afp_core.domain.script import ScriptOptions
+from afp_core.domain.script import ScriptOptions, seller_script
 from afp_core.domain.video import Funding, Video, VideoSpec
 from afp_core.ports.generation import ContentModerator, ProductScraper, ScriptWriter
 from afp_core.ports.system import Clock, IdGenerator
@@ -37,7 +37,11 @@ class ProcessBatchItemResult:
 
 
 class ProcessBatchItem:
-    """A blocked page, blocked content or a script failure settles the item as FAILED and
+    """The script is the row's own `script` when it has one (used as written, assessed like
+    any other); otherwise the writer writes one per variant of the row and the item takes
+    the one of its variant.
+
+    A blocked page, blocked content or a script failure settles the item as FAILED and
     releases its price; `ProviderUnavailable` propagates so the job queue retries later.
     An item that is no longer PENDING (cancelled, or already processed) is skipped.
 
@@ -112,21 +116,25 @@ class ProcessBatchItem:
             return ProcessBatchItemResult(item.id, item.status, error="waiting for a free slot")
         options = {**batch.metadata, **item.options}
         duration = int(options["duration_s"])
+        language = options.get("language", "en")
+        tone = options.get("tone", "enthusiastic")
         try:
             product = await self._scraper.scrape(item.url)
-            scripts = await self._writer.write(
-                product,
-                ScriptOptions(
-                    language=options.get("language", "en"),
-                    tone=options.get("tone", "enthusiastic"),
-                    duration_s=duration,
-                ),
-            )
-            if not scripts:
-                return await self._fail(
-                    command, "provider_rejected: the script writer wrote nothing"
+            if own := options.get("script", "").strip():
+                script = seller_script(own, language=language, tone=tone, duration_s=duration)
+            else:
+                scripts = await self._writer.write(
+                    product,
+                    ScriptOptions(
+                        language=language, tone=tone, duration_s=duration, count=item.variants
+                    ),
                 )
-            script = scripts[0]
+                if not scripts:
+                    return await self._fail(
+                        command, "provider_rejected: the script writer wrote nothing"
+                    )
+                # each of a row's videos takes its own script (fewer written: they repeat)
+                script = scripts[(item.variant - 1) % len(scripts)]
             flags = await self._moderator.flags(script.text, product.images)
         except ProviderUnavailable:
             raise

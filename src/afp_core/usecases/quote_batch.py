@@ -26,7 +26,8 @@ class QuoteBatchQuery:
 class QuotedRow:
     line: int
     url: str
-    price: int
+    price: int  # the whole row: its variants included
+    variants: int = 1
 
 
 @attrs.frozen
@@ -35,6 +36,11 @@ class QuoteBatchResult:
     total: int
     available: int
     budget: int | None
+
+    @property
+    def total_items(self) -> int:
+        """The videos it would make (a row makes one per variant)."""
+        return sum(r.variants for r in self.rows)
 
     @property
     def affordable(self) -> bool:
@@ -61,14 +67,13 @@ class QuoteBatch:
             user = await uow.users.get(query.user_id)
             balance = await uow.ledger.balance(query.user_id)
         defaults = BatchDefaults(query.model, query.duration_s, query.aspect_ratio)
-        prices = price_rows(
+        priced = price_rows(
             query.rows, defaults, self._prices, user.plan, max_rows=self._limits.max_rows
         )
         rows = tuple(
-            QuotedRow(row.row_index, row.url.strip(), price)
-            for row, price in zip(query.rows, prices, strict=True)
+            QuotedRow(p.row.row_index, p.row.url.strip(), p.price, p.variants) for p in priced
         )
-        return QuoteBatchResult(rows, sum(prices), balance.available, query.budget)
+        return QuoteBatchResult(rows, sum(r.price for r in rows), balance.available, query.budget)
 
 
 __all__ = ["QuoteBatch", "QuoteBatchQuery", "QuoteBatchResult", "QuotedRow"]

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import attrs
 
-from afp_core.domain.batch import Batch, BatchItem, BatchRow, BatchStatus, check_budget
+from afp_core.domain.batch import (
+    VARIANT_OPTION,
+    Batch,
+    BatchItem,
+    BatchRow,
+    BatchStatus,
+    check_budget,
+)
 from afp_core.domain.batch_pricing import BatchDefaults, price_rows
 from afp_core.domain.events import BatchStarted, CreditsHeld
 from afp_core.domain.idempotency import IdempotencyRecord, check_key, fingerprint
@@ -70,10 +77,10 @@ class StartBatch:
         async with self._uow() as uow:
             user = await uow.users.get(command.user_id)
         defaults = BatchDefaults(command.model, command.duration_s, command.aspect_ratio)
-        prices = price_rows(
+        priced = price_rows(
             command.rows, defaults, self._prices, user.plan, max_rows=self._limits.max_rows
         )
-        total = sum(prices)
+        total = sum(p.price for p in priced)
         now = self._clock.now()
         batch_id = BatchId(self._ids.new_id())
         scope = f"start_batch:{command.user_id}"
@@ -101,12 +108,13 @@ class StartBatch:
             items = [
                 BatchItem(
                     id=BatchItemId(self._ids.new_id()),
-                    row_index=row.row_index,
-                    url=row.url.strip(),
-                    price=price,
-                    options=dict(row.options),
+                    row_index=p.row.row_index,
+                    url=p.row.url.strip(),
+                    price=p.unit_price,
+                    options=_item_options(p.row, variant, p.variants),
                 )
-                for row, price in zip(command.rows, prices, strict=True)
+                for p in priced
+                for variant in range(1, p.variants + 1)
             ]
             batch = Batch(
                 id=batch_id,
@@ -130,6 +138,14 @@ class StartBatch:
         return StartBatchResult(
             batch_id, BatchStatus.RUNNING, len(items), total, budget=command.budget
         )
+
+
+def _item_options(row: BatchRow, variant: int, variants: int) -> dict[str, str]:
+    """The row's options; an item of a row with variants also says which one it is."""
+    options = dict(row.options)
+    if variants > 1:
+        options[VARIANT_OPTION] = str(variant)
+    return options
 
 
 __all__ = ["StartBatch", "StartBatchCommand", "StartBatchResult"]

@@ -23,6 +23,7 @@ RESULT_COLUMNS = (
     "error",
     "credits_charged",
     "attempts",
+    "variant",  # last: added after the others, so a reader by position keeps working
 )
 
 
@@ -47,6 +48,7 @@ def results_csv(rows: tuple[BatchResultRow, ...]) -> str:
             i.error,
             i.credits_used,
             i.attempts,
+            i.variant,
         )
         writer.writerow([_cell(v) for v in cells])
     return out.getvalue()
@@ -74,7 +76,8 @@ class _Sink(io.RawIOBase):
 
 def video_name(row: BatchResultRow) -> str:
     extension = (row.result_key or "").rsplit(".", 1)[-1] if "." in (row.result_key or "") else ""
-    return f"line-{row.item.row_index:04d}-{row.item.id}.{extension or 'mp4'}"
+    variant = f"-v{row.item.variant}" if row.item.variants > 1 else ""
+    return f"line-{row.item.row_index:04d}{variant}-{row.item.id}.{extension or 'mp4'}"
 
 
 async def zip_videos(

@@ -7,7 +7,13 @@ import math
 
 from pydantic import Field
 
-from afp_core.domain.batch import MAX_ROWS_DEFAULT, BatchItem, BatchProgress, BatchRow
+from afp_core.domain.batch import (
+    MAX_ROWS_DEFAULT,
+    MAX_VARIANTS,
+    BatchItem,
+    BatchProgress,
+    BatchRow,
+)
 from afp_core.usecases import (
     CancelBatchResult,
     GetBatchStatusResult,
@@ -47,7 +53,9 @@ class BatchRowIn(In):
     script: str | None = Field(default=None, max_length=20_000)
     language: str | None = Field(default=None, max_length=32)
     tone: str | None = Field(default=None, max_length=64)
-    variants: int | None = Field(default=None, ge=1, le=10)
+    variants: int | None = Field(
+        default=None, ge=1, le=MAX_VARIANTS, description="Videos of this product, one per script"
+    )
     notes: str | None = Field(default=None, max_length=2_000)
 
     def to_domain(self, line: int) -> BatchRow:
@@ -69,7 +77,8 @@ class StartBatchIn(BatchDefaultsIn):
 class QuotedRowOut(Out):
     line: int
     url: str
-    price: int
+    price: int = Field(description="What the row holds: its price times its variants")
+    variants: int = Field(description="How many videos the row makes")
 
 
 class BatchQuoteOut(Out):
@@ -84,8 +93,11 @@ class BatchQuoteOut(Out):
     @classmethod
     def of(cls, result: QuoteBatchResult) -> BatchQuoteOut:
         return cls(
-            rows=[QuotedRowOut(line=r.line, url=r.url, price=r.price) for r in result.rows],
-            total_items=len(result.rows),
+            rows=[
+                QuotedRowOut(line=r.line, url=r.url, price=r.price, variants=r.variants)
+                for r in result.rows
+            ],
+            total_items=result.total_items,
             total=result.total,
             available=result.available,
             affordable=result.affordable,
@@ -160,6 +172,7 @@ class BatchItemOut(Out):
     id: str
     line: int = Field(description="The row's line in the CSV (or its position in `rows`)")
     url: str
+    variant: int = Field(description="Which of its row's videos this is, from 1")
     status: str
     video_id: str | None
     error: str | None
@@ -173,6 +186,7 @@ class BatchItemOut(Out):
             id=item.id,
             line=item.row_index,
             url=item.url,
+            variant=item.variant,
             status=item.status.value,
             video_id=item.video_id,
             error=item.error,
