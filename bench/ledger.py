@@ -383,7 +383,7 @@ def hold_sql_script() -> str:
             _bind(ledger_sql._PG_CHECK_AND_CLAIM) + ";",
             "\\endpipeline",
             "\\startpipeline",
-            _bind(ledger_sql._PG_RESERVE_HOLD_AND_RECORD) + ";",
+            _bind(ledger_sql._PG_RESERVE_AND_RECORD) + ";",
             "COMMIT;",
             "\\endpipeline",
             "",

@@ -30,7 +30,7 @@ def test_the_script_binds_every_parameter_of_both_statements() -> None:
     script = bench.hold_sql_script()
     assert "%(" not in script
     assert script.count("\\startpipeline") == 2
-    assert ledger_sql._PG_RESERVE_HOLD_AND_RECORD.split("(", 1)[0] in script
+    assert ledger_sql._PG_RESERVE_AND_RECORD.split("(", 1)[0] in script
 
 
 async def test_pgbench_places_holds_as_the_adapter_does(postgres_url: str, tmp_path: Path) -> None:

@@ -58,6 +58,25 @@ async def test_the_database_refuses_money_that_does_not_add_up(
     assert (balance.balance, balance.reserved) == (10, 4)
 
 
+async def test_a_hold_for_no_account_is_refused_at_commit(db: SqlDatabase) -> None:
+    """The hold's foreign key is checked at commit (migration 0011), and still checked."""
+    row = {
+        "id": "h-orphan",
+        "user_id": "nobody",
+        "amount": 1,
+        "status": "OPEN",
+        "reference": "",
+        "expires_at": NOW + timedelta(hours=1),
+        "created_at": NOW,
+    }
+    with pytest.raises(IntegrityError):
+        async with db.engine.begin() as conn:
+            await conn.execute(t.credit_holds.insert().values(**row))  # accepted for now
+    async with db.engine.connect() as conn:
+        ids = set((await conn.execute(sa.select(t.credit_holds.c.id))).scalars())
+    assert len(ids) == 1 and "h-orphan" not in ids  # the fixture's own hold only
+
+
 async def test_sqlite_runs_in_wal_mode_with_foreign_keys(sqlite_url: str) -> None:
     database = SqlDatabase.from_url(sqlite_url, SequentialIds())
     try:

@@ -32,7 +32,7 @@ from typing import Any, LiteralString
 import psycopg
 import sqlalchemy as sa
 from psycopg.pq import TransactionStatus
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from afp_adapters.sql import _mapping as m
@@ -76,8 +76,11 @@ _RESERVE = sa.text(
 )
 # PostgreSQL's hold, spoken to psycopg directly inside the unit of work's transaction, in two
 # statements. The first reads the account without locking it and, only if it can take the
-# hold, claims the key; it writes nothing otherwise (a used key, an unknown user, debt or too
-# little available: the general path finds out which).
+# hold, claims the key and inserts the hold row; it writes nothing otherwise (a used key, an
+# unknown user, debt or too little available: the general path finds out which). The hold
+# row's foreign key to the account is checked at commit (DEFERRABLE INITIALLY DEFERRED,
+# migration 0011), once the second statement has locked the account row: checked now, it
+# would share a lock on that row with the hold holding it for update.
 _PG_CHECK_AND_CLAIM = (
     "WITH account AS ("
     " SELECT credits_balance, credits_reserved FROM users"
@@ -86,19 +89,23 @@ _PG_CHECK_AND_CLAIM = (
     " claim AS ("
     " INSERT INTO idempotency_keys (scope, key, request_hash, result_ref, result, created_at)"
     " SELECT %(scope)s, %(key)s, %(hash)s, '', NULL, %(now)s FROM account"
-    " ON CONFLICT (scope, key) DO NOTHING RETURNING key)"
+    " ON CONFLICT (scope, key) DO NOTHING RETURNING key),"
+    " hold AS ("
+    " INSERT INTO credit_holds (id, user_id, amount, captured, released, status, reference,"
+    " expires_at, created_at, ended_at)"
+    " SELECT %(hold_id)s, %(user_id)s, %(amount)s, 0, 0, 'OPEN', %(reference)s, %(expires_at)s,"
+    " %(now)s, NULL FROM claim)"
     " SELECT credits_balance, credits_reserved FROM account, claim"
 )
 # The second is the unit of work's last statement, sent with COMMIT in one round trip
-# (`PgTransaction`), so the account row is locked only inside the server: it reserves, then
-# inserts the hold row (after the update, so the foreign key's check finds the row already
-# locked by this transaction instead of sharing a lock with the other holds queued on it) and
-# records the receipt. It re-checks the account on the row as it is once locked and, when the
-# hold no longer fits (a concurrent hold won the race), fails: a text that is not a number,
-# cast to bigint, carries the account's figures out in the error and aborts the whole
-# transaction. Without its claimed key (rolled back to a savepoint) it changes nothing.
+# (`PgTransaction`), so the account row is locked only inside the server, and for as little
+# as possible: it reserves and records the receipt (the hold row is already written). It
+# re-checks the account on the row as it is once locked and, when the hold no longer fits (a
+# concurrent hold won the race), fails: a text that is not a number, cast to bigint, carries
+# the account's figures out in the error and aborts the whole transaction, hold row included.
+# Without its claimed key (rolled back to a savepoint, with the hold row) it changes nothing.
 _REFUSED = re.compile(r"afp hold refused: (\d+) (\d+) (\d+)")
-_PG_RESERVE_HOLD_AND_RECORD = (
+_PG_RESERVE_AND_RECORD = (
     "WITH account AS ("
     " UPDATE users SET credits_reserved = CASE"
     " WHEN credits_debt = 0 AND credits_balance - credits_reserved >= %(amount)s"
@@ -108,11 +115,6 @@ _PG_RESERVE_HOLD_AND_RECORD = (
     " WHERE id = %(user_id)s"
     " AND EXISTS (SELECT FROM idempotency_keys WHERE scope = %(scope)s AND key = %(key)s)"
     " RETURNING credits_balance, credits_reserved),"
-    " hold AS ("
-    " INSERT INTO credit_holds (id, user_id, amount, captured, released, status, reference,"
-    " expires_at, created_at, ended_at)"
-    " SELECT %(hold_id)s, %(user_id)s, %(amount)s, 0, 0, 'OPEN', %(reference)s, %(expires_at)s,"
-    " %(now)s, NULL FROM account),"
     " receipt AS ("
     " UPDATE idempotency_keys SET result_ref = %(hold_id)s, result = jsonb_build_object("
     " 'operation', 'hold', 'user_id', %(user_id)s::varchar, 'amount', %(amount)s::bigint,"
@@ -219,7 +221,7 @@ class PgTransaction:
         raw = await self._driver()
         async with raw.cursor() as cursor:
             try:
-                await cursor.execute(_PG_RESERVE_HOLD_AND_RECORD, final.params)
+                await cursor.execute(_PG_RESERVE_AND_RECORD, final.params)
             except psycopg.Error as exc:
                 raise self._failure(final, exc) from exc
             final.done(await cursor.fetchone())
@@ -235,7 +237,7 @@ class PgTransaction:
         async with raw.cursor() as cursor:
             try:
                 async with raw.pipeline():
-                    await cursor.execute(_PG_RESERVE_HOLD_AND_RECORD, final.params)
+                    await cursor.execute(_PG_RESERVE_AND_RECORD, final.params)
                     # COMMIT as a plain statement: `raw.commit()` would sync once more
                     await raw.execute("COMMIT", prepare=False)
             except psycopg.Error as exc:
@@ -247,9 +249,7 @@ class PgTransaction:
         database error as SQLAlchemy's."""
         refused = final.failed(exc)
         if refused is None:
-            return DBAPIError.instance(
-                _PG_RESERVE_HOLD_AND_RECORD, final.params, exc, psycopg.Error
-            )
+            return DBAPIError.instance(_PG_RESERVE_AND_RECORD, final.params, exc, psycopg.Error)
         self._refused = refused
         return refused
 
@@ -623,11 +623,9 @@ class SqlCreditLedger:
                 "now": now,
             }
             if expires_at > now:
-                # the hold row first (no contention), the account row's lock last
-                try:
-                    await self._c.execute(_NEW_HOLD, params)
-                except IntegrityError as exc:  # the foreign key: no such user
-                    raise NotFound(f"user {user_id} not found") from exc
+                # the hold row first (no contention), the account row's lock last; its foreign
+                # key is checked at commit, and an unknown user is found out below
+                await self._c.execute(_NEW_HOLD, params)
             for _ in range(3):
                 reserved = (
                     (await self._c.execute(_RESERVE, params)).first() if expires_at > now else None

@@ -113,7 +113,15 @@ credit_holds = sa.Table(
     "credit_holds",
     metadata,
     sa.Column("id", Id, primary_key=True),
-    sa.Column("user_id", Id, sa.ForeignKey("users.id"), nullable=False),
+    # checked at commit: PostgreSQL's hold inserts its row before it locks the account row
+    # (ledger.py); an immediate check would share a lock on that row with every hold queued on
+    # it, a deferred one finds the row already locked by its own transaction
+    sa.Column(
+        "user_id",
+        Id,
+        sa.ForeignKey("users.id", deferrable=True, initially="DEFERRED"),
+        nullable=False,
+    ),
     sa.Column("amount", sa.BigInteger, nullable=False),
     sa.Column("captured", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("released", sa.BigInteger, nullable=False, server_default="0"),
