@@ -26,6 +26,7 @@ def sql_ledger_machine(url_holder: list[str]) -> type[LedgerMachine]:
             self.db = SqlDatabase.from_url(url_holder[0], SequentialIds("e"))
             async with self.db.engine.begin() as conn:  # every example starts empty
                 for table in (
+                    t.jobs,
                     t.batch_video_items,
                     t.video_batches,
                     t.idempotency_keys,

@@ -43,7 +43,12 @@ from afp_core.domain.ids import BatchId, BatchItemId, HoldId, UserId
 from afp_core.domain.ledger import EntryType, HoldStatus, LedgerEntry, LedgerReceipt
 from afp_core.domain.users import User
 from afp_core.ports.unit_of_work import UnitOfWork
-from afp_core.usecases._settlement import hold_is_usable, release_item
+from afp_core.usecases._settlement import (
+    dispatch_next,
+    hold_is_usable,
+    release_item,
+    release_share,
+)
 from tests import strategies as s
 
 T = TypeVar("T")
@@ -449,8 +454,17 @@ class LedgerMachine(RuleBasedStateMachine):
         self.model_batches[batch_id] = ModelBatch([batch.hold_id], items)
         return batch_id
 
-    @rule(batch_id=batches, index=st.integers(0, 4), succeeded=st.booleans())
-    def settle_batch_item(self, batch_id: BatchId, index: int, succeeded: bool) -> None:
+    @rule(
+        batch_id=batches,
+        index=st.integers(0, 4),
+        succeeded=st.booleans(),
+        item_level=st.booleans(),
+    )
+    def settle_batch_item(
+        self, batch_id: BatchId, index: int, succeeded: bool, item_level: bool
+    ) -> None:
+        """Settle one item, through the whole batch or, as the workers do (`_settle_item`,
+        `ProcessBatchItem._fail`), through the batch's header and that item alone."""
         model = self.model_batches.get(batch_id)
         if model is None:
             return
@@ -458,7 +472,26 @@ class LedgerMachine(RuleBasedStateMachine):
         item_id = BatchItemId(f"{batch_id}-i{index}")
         now = self.clock.now()
 
+        async def settle_item_level(uow: UnitOfWork) -> tuple[bool, bool]:
+            header = await uow.batches.get_header(batch_id, lock=True)
+            item = await uow.batches.get_item(batch_id, item_id, lock=True)
+            hold_id = header.hold_of(item)
+            ok = succeeded and await hold_is_usable(uow, self.user, hold_id, now)
+            settlement = header.settle_item(item, succeeded=ok, now=now, error="machine")
+            if not settlement.already_settled:
+                if ok:
+                    key = f"batch:{batch_id}:{item.settle_key}"
+                    await uow.ledger.capture(self.user, hold_id, item.price, key=key, now=now)
+                else:
+                    await release_share(uow, header, item, settlement.released, now)
+                await uow.batches.save_item(header.id, item)
+                await dispatch_next(uow, header, now)
+                await uow.batches.save_header(header)
+            return ok, settlement.already_settled
+
         async def settle(uow: UnitOfWork) -> tuple[bool, bool]:
+            if item_level:
+                return await settle_item_level(uow)
             batch = await uow.batches.get_any(batch_id)
             item = batch.item(item_id)
             hold_id = batch.hold_of(item)
@@ -581,6 +614,19 @@ class LedgerMachine(RuleBasedStateMachine):
                 if self.usable(hold_id):  # L4: what is still held is what is still in line
                     waiting = sum(m.price for m in mine if not m.status.is_final)
                     assert self.model_holds[hold_id].open == waiting
+
+    @invariant()
+    def the_stored_tally_counts_the_items(self) -> None:
+        """What the batch row stores (read alone, as the workers read it) is its items counted,
+        whichever path settled them."""
+        for batch_id in self.model_batches:
+
+            async def read(uow: UnitOfWork, b: BatchId = batch_id) -> tuple[Any, Any]:
+                header = await uow.batches.get_header(b)
+                return header.tally, (await uow.batches.get_any(b)).tally()
+
+            stored, counted = self.run(read)
+            assert stored == counted, (batch_id, stored, counted)
 
     def _entries(self) -> list[LedgerEntry]:
         return list(self.run(lambda uow: uow.ledger.all_entries(self.user)))
