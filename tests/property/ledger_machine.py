@@ -31,6 +31,7 @@ from hypothesis.stateful import (
 from afp_adapters.fakes import InMemoryDatabase, SequentialIds
 from afp_adapters.fakes.system import FakeClock
 from afp_core.domain.batch import Batch, BatchItem, ItemStatus
+from afp_core.domain.batch_header import BatchHeader
 from afp_core.domain.errors import (
     AccountInDebt,
     DomainError,
@@ -472,37 +473,35 @@ class LedgerMachine(RuleBasedStateMachine):
         item_id = BatchItemId(f"{batch_id}-i{index}")
         now = self.clock.now()
 
-        async def settle_item_level(uow: UnitOfWork) -> tuple[bool, bool]:
-            header = await uow.batches.get_header(batch_id, lock=True)
-            item = await uow.batches.get_item(batch_id, item_id, lock=True)
-            hold_id = header.hold_of(item)
-            ok = succeeded and await hold_is_usable(uow, self.user, hold_id, now)
-            settlement = header.settle_item(item, succeeded=ok, now=now, error="machine")
-            if not settlement.already_settled:
-                if ok:
-                    key = f"batch:{batch_id}:{item.settle_key}"
-                    await uow.ledger.capture(self.user, hold_id, item.price, key=key, now=now)
-                else:
-                    await release_share(uow, header, item, settlement.released, now)
-                await uow.batches.save_item(header.id, item)
-                await dispatch_next(uow, header, now)
-                await uow.batches.save_header(header)
-            return ok, settlement.already_settled
+        async def move(
+            uow: UnitOfWork, owner: Batch | BatchHeader, item: BatchItem, ok: bool, amount: int
+        ) -> None:
+            if ok:
+                key = f"batch:{batch_id}:{item.settle_key}"
+                await uow.ledger.capture(
+                    self.user, owner.hold_of(item), item.price, key=key, now=now
+                )
+            else:
+                await release_share(uow, owner, item, amount, now)
 
         async def settle(uow: UnitOfWork) -> tuple[bool, bool]:
             if item_level:
-                return await settle_item_level(uow)
+                header = await uow.batches.get_header(batch_id, lock=True)
+                item = await uow.batches.get_item(batch_id, item_id, lock=True)
+                ok = succeeded and await hold_is_usable(uow, self.user, header.hold_of(item), now)
+                settlement = header.settle_item(item, succeeded=ok, now=now, error="machine")
+                if not settlement.already_settled:
+                    await move(uow, header, item, ok, settlement.released)
+                    await uow.batches.save_item(header.id, item)
+                    await dispatch_next(uow, header, now)
+                    await uow.batches.save_header(header)
+                return ok, settlement.already_settled
             batch = await uow.batches.get_any(batch_id)
             item = batch.item(item_id)
-            hold_id = batch.hold_of(item)
-            ok = succeeded and await hold_is_usable(uow, self.user, hold_id, now)
+            ok = succeeded and await hold_is_usable(uow, self.user, batch.hold_of(item), now)
             settlement = batch.settle_item(item_id, succeeded=ok, now=now, error="machine")
             if not settlement.already_settled:
-                if ok:
-                    key = f"batch:{batch_id}:{item.settle_key}"
-                    await uow.ledger.capture(self.user, hold_id, item.price, key=key, now=now)
-                else:
-                    await release_item(uow, batch, item_id, item.price, now)
+                await move(uow, batch, item, ok, item.price)
                 await uow.batches.save(batch)
             return ok, settlement.already_settled
 
