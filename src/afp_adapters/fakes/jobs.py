@@ -24,16 +24,16 @@ class InMemoryJobQueue:
         self, job_id: str, status: str, *, run_at: datetime | None = None, error: str | None = None
     ) -> None:
         async with self._db.lock:
-            tables = self._db.tables.copy()
+            tables = self._db.tables.view()
             record = tables.jobs[job_id]
             tables.jobs[job_id] = attrs.evolve(
                 record, status=status, run_at=run_at or record.run_at, error=error
             )
-            self._db.tables = tables
+            self._db.tables.apply(tables)
 
     async def due(self, now: datetime, *, limit: int = 10) -> Sequence[tuple[str, Job]]:
         async with self._db.lock:
-            tables = self._db.tables.copy()
+            tables = self._db.tables.view()
             ready = sorted(
                 (r for r in tables.jobs.values() if r.status == "waiting" and r.run_at <= now),
                 key=lambda r: (r.run_at, r.id),
@@ -44,7 +44,7 @@ class InMemoryJobQueue:
                     record, status="running", attempts=record.attempts + 1, claimed_at=now
                 )
                 claimed.append((record.id, attrs.evolve(record.job, attempts=record.attempts)))
-            self._db.tables = tables
+            self._db.tables.apply(tables)
             return claimed
 
     async def complete(self, job_id: str) -> None:
@@ -62,7 +62,7 @@ class InMemoryJobQueue:
 
     async def requeue_stale(self, older_than: datetime) -> int:
         async with self._db.lock:
-            tables = self._db.tables.copy()
+            tables = self._db.tables.view()
             records = tables.jobs.values()
             taken = {r.job.dedupe_key for r in records if r.status == "waiting"}
             stale = sorted(
@@ -84,7 +84,7 @@ class InMemoryJobQueue:
                 taken.add(key)
                 tables.jobs[record.id] = attrs.evolve(record, status="waiting", error=_LOST)
                 requeued += 1
-            self._db.tables = tables
+            self._db.tables.apply(tables)
             return requeued
 
     def counts(self) -> dict[str, int]:

@@ -69,7 +69,7 @@ class InMemoryUnitOfWork:
             raise RuntimeError("a unit of work is single-use; ask the factory for a new one")
         self._used = True
         await self._db.lock.acquire()
-        self._bind(self._db.tables.copy())
+        self._bind(self._db.tables.view())
         return self
 
     async def __aexit__(
@@ -85,6 +85,6 @@ class InMemoryUnitOfWork:
         """Publish this unit of work's tables; later writes in the block start a fresh copy."""
         if self._work is None:
             raise RuntimeError("commit outside the unit of work's block")
-        self._db.tables = self._work
+        self._db.tables.apply(self._work)
         self._db.commits += 1
-        self._bind(self._db.tables.copy())
+        self._bind(self._db.tables.view())
