@@ -52,9 +52,12 @@ def test_a_view_is_a_private_copy_and_commits_as_one(
     base = dict(committed)
     copy = dict(committed)
     view: TableView[int, int] = TableView(base)
+    assert list(view.items()) == list(copy.items())  # before any write: the committed dict's
     for op, key, value in ops:
         assert run(view, op, key, value) == run(copy, op, key, value)
         assert list(view.items()) == list(copy.items())  # order included
+        assert list(view.values()) == list(copy.values())
+        assert list(view) == list(copy)
         assert len(view) == len(copy)
         assert all((k in view) == (k in copy) for k in range(13))
         assert base == committed  # nothing reaches the table before the commit

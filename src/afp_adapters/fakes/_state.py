@@ -11,9 +11,9 @@ nothing else writes the committed containers while a view is open.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, MutableMapping
+from collections.abc import ItemsView, Iterable, Iterator, MutableMapping, ValuesView
 from datetime import datetime
-from typing import Protocol, TypeVar, overload
+from typing import Any, Protocol, TypeVar, overload
 
 import attrs
 
@@ -59,12 +59,23 @@ class TableView(MutableMapping[K, V]):
         self._put: dict[K, V] = {}
         self._gone: set[K] = set()  # committed keys deleted (or deleted and added again: last)
 
+    @property
+    def _clean(self) -> bool:
+        """Nothing written yet: reads can go straight to the committed dict, at its speed."""
+        return not self._put and not self._gone
+
     def __getitem__(self, key: K) -> V:
         if key in self._put:
             return self._put[key]
         if key in self._gone:
             raise KeyError(key)
         return self._base[key]
+
+    def values(self) -> ValuesView[V]:
+        return _Values(self)
+
+    def items(self) -> ItemsView[K, V]:
+        return _Items(self)
 
     def __setitem__(self, key: K, value: V) -> None:
         self._put[key] = value
@@ -85,6 +96,11 @@ class TableView(MutableMapping[K, V]):
         return key in self._gone or key not in self._base
 
     def __iter__(self) -> Iterator[K]:
+        if self._clean:
+            return iter(self._base)
+        return self._changed_keys()
+
+    def _changed_keys(self) -> Iterator[K]:
         for key in self._base:
             if key not in self._gone:
                 yield key
@@ -98,6 +114,26 @@ class TableView(MutableMapping[K, V]):
         for key in self._gone:
             del self._base[key]
         self._base.update(self._put)
+
+
+class _Values(ValuesView[V]):
+    _mapping: TableView[Any, V]
+
+    def __iter__(self) -> Iterator[V]:
+        view = self._mapping
+        if view._clean:
+            return iter(view._base.values())
+        return (view[key] for key in view)
+
+
+class _Items(ItemsView[K, V]):
+    _mapping: TableView[K, V]
+
+    def __iter__(self) -> Iterator[tuple[K, V]]:
+        view = self._mapping
+        if view._clean:
+            return iter(view._base.items())
+        return ((key, view[key]) for key in view)
 
 
 class Log(Protocol[T]):
