@@ -200,3 +200,21 @@ async def test_a_connection_left_in_autocommit_is_never_handed_out(postgres_url:
         assert leaked.closed
     finally:
         await one.dispose()
+
+
+async def test_a_hold_rolled_back_to_a_savepoint_reserves_nothing_even_if_its_key_is_used_since(
+    db: SqlDatabase,
+) -> None:
+    """The locking statement needs this transaction's own hold row, not just a row for its
+    key: another unit of work may claim the same key after the savepoint's rollback."""
+    async with db.unit_of_work() as uow:
+        conn = uow._conn  # a savepoint around the hold, as a caller could open one
+        assert conn is not None
+        savepoint = await conn.begin_nested()
+        await uow.ledger.hold(USER, 30, key="k", now=NOW, expires_at=LATER)
+        await savepoint.rollback()
+        theirs = await hold(db, 30, "k")  # the same key, used and committed meanwhile
+        await uow.commit()
+    async with db.unit_of_work() as uow:
+        assert (await uow.ledger.balance(USER)).reserved == 30
+        assert [h.id for h in await uow.ledger.open_holds(USER)] == [theirs.hold_id]

@@ -103,7 +103,8 @@ _PG_CHECK_AND_CLAIM = (
 # re-checks the account on the row as it is once locked and, when the hold no longer fits (a
 # concurrent hold won the race), fails: a text that is not a number, cast to bigint, carries
 # the account's figures out in the error and aborts the whole transaction, hold row included.
-# Without its claimed key (rolled back to a savepoint, with the hold row) it changes nothing.
+# Without its own hold row (the first statement rolled back to a savepoint, and maybe the key
+# claimed since by another transaction) it changes nothing.
 _REFUSED = re.compile(r"afp hold refused: (\d+) (\d+) (\d+)")
 _PG_RESERVE_AND_RECORD = (
     "WITH account AS ("
@@ -114,6 +115,7 @@ _PG_RESERVE_AND_RECORD = (
     " || credits_debt)::bigint END"
     " WHERE id = %(user_id)s"
     " AND EXISTS (SELECT FROM idempotency_keys WHERE scope = %(scope)s AND key = %(key)s)"
+    " AND EXISTS (SELECT FROM credit_holds WHERE id = %(hold_id)s)"
     " RETURNING credits_balance, credits_reserved),"
     " receipt AS ("
     " UPDATE idempotency_keys SET result_ref = %(hold_id)s, result = jsonb_build_object("

@@ -55,7 +55,7 @@ class BatchStatus(enum.StrEnum):
 def _count_option(raw: str | None) -> int:
     """A whole number >= 1 from an option's text; 1 when it is missing or not one."""
     text = (raw or "").strip()
-    return max(int(text), 1) if text.isdigit() else 1
+    return max(int(text), 1) if text.isdecimal() else 1
 
 
 @attrs.frozen
@@ -96,8 +96,11 @@ class BatchItem:
 
     @property
     def variants(self) -> int:
-        """How many videos its row asked for (1 to MAX_VARIANTS: a batch stored before
-        variants were checked may hold anything there)."""
+        """How many videos its row makes (1 to MAX_VARIANTS). An item without its variant's
+        number is its row's only video, whatever `variants` says (a batch stored before
+        variants took effect made one item per row, and its cell may hold anything)."""
+        if VARIANT_OPTION not in self.options:
+            return 1
         return min(_count_option(self.options.get("variants")), MAX_VARIANTS)
 
     @property

@@ -51,7 +51,7 @@ class PricedRow:
 
 def _variants(row: BatchRow) -> int | RowError:
     raw = row.options.get("variants", "").strip() or "1"
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_VARIANTS:
+    if not raw.isdecimal() or not 1 <= int(raw) <= MAX_VARIANTS:
         return RowError(
             row.row_index,
             "variants",
@@ -79,7 +79,7 @@ def _row_price(
     if isinstance(variants, RowError):
         return variants
     raw_duration = row.options.get("duration_s") or str(defaults.duration_s)
-    if not raw_duration.strip().isdigit():
+    if not raw_duration.strip().isdecimal():
         return RowError(
             row.row_index, "duration_s", f"must be a whole number of seconds, not {raw_duration!r}"
         )

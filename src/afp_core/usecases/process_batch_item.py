@@ -38,8 +38,10 @@ class ProcessBatchItemResult:
 
 class ProcessBatchItem:
     """The script is the row's own `script` when it has one (used as written, assessed like
-    any other); otherwise the writer writes one per variant of the row and the item takes
-    the one of its variant.
+    any other); otherwise variant K of a row asks the writer for K scripts and takes the
+    K-th (a writer's scripts in one answer have distinct angles and hooks; variants written
+    in separate requests are very likely, not certain, to differ). Fewer scripts than that
+    fail the item and release its price: a repeated script is never charged as a variant.
 
     A blocked page, blocked content or a script failure settles the item as FAILED and
     releases its price; `ProviderUnavailable` propagates so the job queue retries later.
@@ -123,18 +125,21 @@ class ProcessBatchItem:
             if own := options.get("script", "").strip():
                 script = seller_script(own, language=language, tone=tone, duration_s=duration)
             else:
+                # variant K asks for K scripts, distinct from each other, and takes the K-th,
+                # so it does not repeat the first K-1 as the writer would write them
                 scripts = await self._writer.write(
                     product,
                     ScriptOptions(
-                        language=language, tone=tone, duration_s=duration, count=item.variants
+                        language=language, tone=tone, duration_s=duration, count=item.variant
                     ),
                 )
-                if not scripts:
+                if len(scripts) < item.variant:
                     return await self._fail(
-                        command, "provider_rejected: the script writer wrote nothing"
+                        command,
+                        f"provider_rejected: the script writer wrote {len(scripts)} of the "
+                        f"{item.variant} scripts this variant needs",
                     )
-                # each of a row's videos takes its own script (fewer written: they repeat)
-                script = scripts[(item.variant - 1) % len(scripts)]
+                script = scripts[item.variant - 1]
             flags = await self._moderator.flags(script.text, product.images)
         except ProviderUnavailable:
             raise

@@ -19,7 +19,7 @@ from afp_core.domain.ids import BatchId, BatchItemId, UserId
 from afp_core.domain.policy import BatchLimits
 from afp_core.domain.pricing import PriceTable
 from afp_core.ports.system import Clock, IdGenerator
-from afp_core.ports.unit_of_work import UnitOfWorkFactory
+from afp_core.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from afp_core.usecases._settlement import queue_items
 
 
@@ -69,13 +69,38 @@ class StartBatch:
         self._prices = prices
         self._limits = limits or BatchLimits()
 
+    @staticmethod
+    async def _replay(
+        uow: UnitOfWork, user_id: UserId, key: str, request_fp: str
+    ) -> StartBatchResult | None:
+        """The batch this key started, if it was used (`IdempotencyConflict` for another
+        request under the same key)."""
+        found = await uow.idempotency.get(f"start_batch:{user_id}", key)
+        if found is None:
+            return None
+        batch = await uow.batches.get(user_id, BatchId(found.replay(request_fp)))
+        return StartBatchResult(
+            batch.id,
+            batch.status,
+            len(batch.items),
+            batch.total_credits_reserved,
+            replayed=True,
+            budget=batch.budget,
+        )
+
     async def execute(self, command: StartBatchCommand) -> StartBatchResult:
         key = check_key(command.idempotency_key) if command.idempotency_key else None
         request_fp = fingerprint(
             "start_batch", attrs.asdict(command, filter=lambda a, _: a.name != "idempotency_key")
         )
+        scope = f"start_batch:{command.user_id}"
         async with self._uow() as uow:
             user = await uow.users.get(command.user_id)
+            # a replay answers with the batch it started, even if the rules changed since
+            if key is not None and (
+                replayed := await self._replay(uow, command.user_id, key, request_fp)
+            ):
+                return replayed
         defaults = BatchDefaults(command.model, command.duration_s, command.aspect_ratio)
         priced = price_rows(
             command.rows, defaults, self._prices, user.plan, max_rows=self._limits.max_rows
@@ -83,18 +108,11 @@ class StartBatch:
         total = sum(p.price for p in priced)
         now = self._clock.now()
         batch_id = BatchId(self._ids.new_id())
-        scope = f"start_batch:{command.user_id}"
         async with self._uow() as uow:
-            if key is not None and (found := await uow.idempotency.get(scope, key)):
-                batch = await uow.batches.get(command.user_id, BatchId(found.replay(request_fp)))
-                return StartBatchResult(
-                    batch.id,
-                    batch.status,
-                    len(batch.items),
-                    batch.total_credits_reserved,
-                    replayed=True,
-                    budget=batch.budget,
-                )
+            if key is not None and (
+                replayed := await self._replay(uow, command.user_id, key, request_fp)
+            ):
+                return replayed  # the same request, started in between
             check_budget(total, command.budget)
             receipt = await uow.ledger.hold(
                 command.user_id,

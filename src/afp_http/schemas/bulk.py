@@ -54,7 +54,10 @@ class BatchRowIn(In):
     language: str | None = Field(default=None, max_length=32)
     tone: str | None = Field(default=None, max_length=64)
     variants: int | None = Field(
-        default=None, ge=1, le=MAX_VARIANTS, description="Videos of this product, one per script"
+        default=None,
+        ge=1,
+        le=10,  # as before; above MAX_VARIANTS the batch's validation names the row
+        description=f"Videos of this product, one per script: 1 to {MAX_VARIANTS}",
     )
     notes: str | None = Field(default=None, max_length=2_000)
 
