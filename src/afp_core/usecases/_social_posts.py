@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from afp_core.domain.errors import NotFound, ValidationFailed
 from afp_core.domain.ids import PostId
+from afp_core.domain.policy import SocialTiming
 from afp_core.domain.social import (
     ConnectionStatus,
     OAuthTokens,
@@ -16,7 +17,7 @@ from afp_core.domain.social import (
 )
 from afp_core.domain.video import Video, VideoStatus
 from afp_core.ports.generation import MediaStorage
-from afp_core.ports.social import PublishRequest, SocialPublisher, VideoUpload
+from afp_core.ports.social import PublishRequest, SocialPublisher, TokenCipher, VideoUpload
 from afp_core.ports.system import Clock
 from afp_core.ports.unit_of_work import UnitOfWorkFactory
 from afp_core.usecases._social_tokens import TokenKeeper, reconnect_message
@@ -123,3 +124,23 @@ __all__ = [
     "publish_request",
     "video_upload",
 ]
+
+
+class PostJob:
+    """What the two publishing jobs (`StartPublishing`, `RefreshPostStatus`) are built from:
+    the unit of work, the clock, the timing, the token keeper and the `PostSender`."""
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        publishers: Mapping[SocialProvider, SocialPublisher],
+        cipher: TokenCipher,
+        storage: MediaStorage,
+        clock: Clock,
+        timing: SocialTiming | None = None,
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._timing = timing or SocialTiming()
+        self._tokens = TokenKeeper(uow, cipher, clock, self._timing)
+        self._sender = PostSender(publishers, self._tokens, storage)

@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import attrs
 
 from afp_core.domain.errors import DomainError, ProviderUnavailable, ReconnectRequired
 from afp_core.domain.ids import PostId
 from afp_core.domain.jobs import Job, JobName
-from afp_core.domain.policy import SocialTiming
-from afp_core.domain.social import Post, PostStatus, SocialConnection, SocialProvider
+from afp_core.domain.social import Post, PostStatus, SocialConnection
 from afp_core.domain.video import Video
-from afp_core.ports.generation import MediaStorage
-from afp_core.ports.social import PublishState, PublishStatus, SocialPublisher, TokenCipher
-from afp_core.ports.system import Clock
-from afp_core.ports.unit_of_work import UnitOfWorkFactory
-from afp_core.usecases._social_posts import TOO_SLOW, PostSender
-from afp_core.usecases._social_tokens import TokenKeeper, reconnect_message
+from afp_core.ports.social import PublishState, PublishStatus
+from afp_core.usecases._social_posts import TOO_SLOW, PostJob
+from afp_core.usecases._social_tokens import reconnect_message
 
 
 @attrs.frozen
@@ -31,7 +25,7 @@ class RefreshPostStatusResult:
     status: PostStatus
 
 
-class RefreshPostStatus:
+class RefreshPostStatus(PostJob):
     """Call `advance_publish` once for a PUBLISHING post that has its platform reference.
 
     A new reference in the answer is stored with whatever else the answer says, in one unit
@@ -43,21 +37,6 @@ class RefreshPostStatus:
     reason. Nothing is ever sent again. A post that has ended, or that was not sent yet, is
     returned as it is.
     """
-
-    def __init__(
-        self,
-        uow: UnitOfWorkFactory,
-        publishers: Mapping[SocialProvider, SocialPublisher],
-        cipher: TokenCipher,
-        storage: MediaStorage,
-        clock: Clock,
-        timing: SocialTiming | None = None,
-    ) -> None:
-        self._uow = uow
-        self._clock = clock
-        self._timing = timing or SocialTiming()
-        self._tokens = TokenKeeper(uow, cipher, clock, self._timing)
-        self._sender = PostSender(publishers, self._tokens, storage)
 
     async def execute(self, command: RefreshPostStatusCommand) -> RefreshPostStatusResult:
         async with self._uow() as uow:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import attrs
 
 from afp_core.domain.errors import (
@@ -14,14 +12,10 @@ from afp_core.domain.errors import (
 )
 from afp_core.domain.ids import PostId
 from afp_core.domain.jobs import Job, JobName
-from afp_core.domain.policy import SocialTiming
-from afp_core.domain.social import OAuthTokens, Post, PostStatus, SocialProvider
-from afp_core.ports.generation import MediaStorage
-from afp_core.ports.social import PublishRequest, SocialPublisher, TokenCipher
-from afp_core.ports.system import Clock
-from afp_core.ports.unit_of_work import UnitOfWorkFactory
-from afp_core.usecases._social_posts import IN_DOUBT, TOO_SLOW, PostSender, fail_post
-from afp_core.usecases._social_tokens import TokenKeeper, reconnect_message
+from afp_core.domain.social import OAuthTokens, Post, PostStatus
+from afp_core.ports.social import PublishRequest, SocialPublisher
+from afp_core.usecases._social_posts import IN_DOUBT, TOO_SLOW, PostJob, fail_post
+from afp_core.usecases._social_tokens import reconnect_message
 
 
 @attrs.frozen
@@ -36,7 +30,7 @@ class StartPublishingResult:
     sent: bool  # the platform call was made by this run
 
 
-class StartPublishing:
+class StartPublishing(PostJob):
     """Make the one irreversible platform call of a PUBLISHING post.
 
     Tokens are made usable (refreshed under the connection's lease) and the video is read
@@ -51,21 +45,6 @@ class StartPublishing:
     connection NEEDS_RECONNECT and fails the post asking the user to reconnect; any other
     platform error (a limit, a quota, a refusal) fails it with the platform's reason.
     """
-
-    def __init__(
-        self,
-        uow: UnitOfWorkFactory,
-        publishers: Mapping[SocialProvider, SocialPublisher],
-        cipher: TokenCipher,
-        storage: MediaStorage,
-        clock: Clock,
-        timing: SocialTiming | None = None,
-    ) -> None:
-        self._uow = uow
-        self._clock = clock
-        self._timing = timing or SocialTiming()
-        self._tokens = TokenKeeper(uow, cipher, clock, self._timing)
-        self._sender = PostSender(publishers, self._tokens, storage)
 
     async def execute(self, command: StartPublishingCommand) -> StartPublishingResult:
         async with self._uow() as uow:
