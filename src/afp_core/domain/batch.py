@@ -258,8 +258,24 @@ class BatchTally:
         return mean * math.ceil(remaining / window)
 
 
+class BatchHolds:
+    """The holds of a batch, for `Batch` and `BatchHeader` alike: its own, then one per retry."""
+
+    __slots__ = ()
+    hold_id: HoldId
+    retry_holds: list[HoldId]
+
+    def hold_of(self, item: BatchItem) -> HoldId:
+        return item.hold_id or self.hold_id
+
+    @property
+    def hold_ids(self) -> tuple[HoldId, ...]:
+        """Every hold the batch has used: its own first, then each retry's."""
+        return (self.hold_id, *self.retry_holds)
+
+
 @attrs.define
-class Batch:
+class Batch(BatchHolds):
     id: BatchId
     user_id: UserId
     hold_id: HoldId
@@ -279,14 +295,6 @@ class Batch:
             raise ValidationFailed("a batch's window is at least 1")
         if self.budget is not None:
             check_budget(self.total_credits_reserved, self.budget)
-
-    def hold_of(self, item: BatchItem) -> HoldId:
-        return item.hold_id or self.hold_id
-
-    @property
-    def hold_ids(self) -> tuple[HoldId, ...]:
-        """Every hold the batch has used: its own first, then each retry's."""
-        return (self.hold_id, *self.retry_holds)
 
     @property
     def in_flight(self) -> int:
@@ -423,6 +431,7 @@ __all__ = [
     "VARIANT_OPTION",
     "WINDOW_DEFAULT",
     "Batch",
+    "BatchHolds",
     "BatchItem",
     "BatchProgress",
     "BatchRow",

@@ -18,6 +18,7 @@ import attrs
 from afp_core.domain.batch import (
     WINDOW_DEFAULT,
     Batch,
+    BatchHolds,
     BatchItem,
     BatchProgress,
     BatchStatus,
@@ -28,7 +29,7 @@ from afp_core.domain.ids import BatchId, HoldId, UserId, VideoId
 
 
 @attrs.define
-class BatchHeader:
+class BatchHeader(BatchHolds):
     id: BatchId
     user_id: UserId
     hold_id: HoldId
@@ -57,14 +58,6 @@ class BatchHeader:
             window=batch.window,
             retry_holds=list(batch.retry_holds),
         )
-
-    def hold_of(self, item: BatchItem) -> HoldId:
-        return item.hold_id or self.hold_id
-
-    @property
-    def hold_ids(self) -> tuple[HoldId, ...]:
-        """Every hold the batch has used: its own first, then each retry's."""
-        return (self.hold_id, *self.retry_holds)
 
     @property
     def room(self) -> int:
